@@ -1,0 +1,327 @@
+package hl7
+
+import (
+	"bytes"
+	"fmt"
+	"iter"
+	"strings"
+)
+
+// A Message is one parsed HL7 v2 message. It is immutable and safe for
+// concurrent reads.
+type Message struct {
+	text     string // segments joined by '\r', decoded to UTF-8
+	delims   Delimiters
+	segs     []segment
+	seps     []int32 // offsets in text of each field separator, per segment
+	warnings []Warning
+}
+
+type segment struct {
+	start, end int32 // text[start:end] is the segment without its terminator
+	sep0, sep1 int32 // seps[sep0:sep1] are its field separators
+}
+
+// A Warning reports something the parser tolerated. It names positions,
+// never values.
+type Warning struct {
+	Line int    // 1-based line of the input, 0 when not tied to a line
+	Text string // what was tolerated
+}
+
+func (w Warning) String() string {
+	if w.Line > 0 {
+		return fmt.Sprintf("line %d: %s", w.Line, w.Text)
+	}
+	return w.Text
+}
+
+var bom = []byte{0xEF, 0xBB, 0xBF}
+
+// Parse parses one message. It fails only when the message cannot be read
+// at all: no MSH segment first, unusable delimiters, no message type (MSH-9)
+// or control ID (MSH-10), or a second message in the input. Everything it
+// tolerates is listed by Warnings.
+func Parse(data []byte) (*Message, error) {
+	data = bytes.TrimPrefix(data, bom)
+	if len(data) >= 2 && (data[0] == 0xFF && data[1] == 0xFE || data[0] == 0xFE && data[1] == 0xFF) {
+		return nil, &ParseError{Err: ErrCharset, Detail: "UTF-16 byte-order mark; send UTF-8 or ISO 8859-1"}
+	}
+	data = bytes.TrimLeft(data, " \t\r\n")
+	if len(data) == 0 {
+		return nil, &ParseError{Err: ErrEmpty}
+	}
+	if len(data) < 3 || string(data[:3]) != "MSH" {
+		return nil, &ParseError{Line: 1, Err: ErrNoMSH}
+	}
+	first := data
+	if i := bytes.IndexAny(data, "\r\n"); i >= 0 {
+		first = data[:i]
+	}
+	d, warning, err := parseDelimiters(string(first))
+	if err != nil {
+		return nil, err
+	}
+	m := &Message{delims: d}
+	if warning != "" {
+		m.warnings = append(m.warnings, Warning{Line: 1, Text: warning})
+	}
+	text, err := m.normalise(data)
+	if err != nil {
+		return nil, err
+	}
+	m.text, err = m.decode(text)
+	if err != nil {
+		return nil, err
+	}
+	m.index()
+	if err := m.checkHeader(); err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+// normalise joins the segments of data with '\r', drops blank lines and
+// joins lines that are no segment to the segment before them.
+func (m *Message) normalise(data []byte) (string, error) {
+	var b strings.Builder
+	b.Grow(len(data))
+	line, seq := 0, 0
+	var blank []int
+	for len(data) > 0 {
+		line++
+		var l []byte
+		if i := bytes.IndexAny(data, "\r\n"); i >= 0 {
+			l = data[:i]
+			if data[i] == '\r' && i+1 < len(data) && data[i+1] == '\n' {
+				i++
+			}
+			data = data[i+1:]
+		} else {
+			l, data = data, nil
+		}
+		if len(bytes.TrimSpace(l)) == 0 {
+			if seq > 0 {
+				blank = append(blank, line) // warned about only when a segment follows
+			}
+			continue
+		}
+		for _, n := range blank {
+			m.warnings = append(m.warnings, Warning{Line: n, Text: "blank line skipped"})
+		}
+		blank = blank[:0]
+		switch name, ok := segmentName(l, m.delims.Field); {
+		case !ok:
+			m.warnings = append(m.warnings, Warning{Line: line,
+				Text: fmt.Sprintf("line is not a segment; joined to segment %d", seq)})
+			b.Write(l)
+			continue
+		case seq > 0 && (name == "MSH" || isEnvelope(name)):
+			return "", &ParseError{Segment: name, Sequence: seq + 1, Line: line, Err: ErrMultiple}
+		}
+		if seq > 0 {
+			b.WriteByte('\r')
+		}
+		seq++
+		b.Write(l)
+	}
+	return b.String(), nil
+}
+
+// segmentName returns the segment ID that starts line: three upper-case
+// letters or digits, the first a letter, followed by the field separator or
+// the end of the line.
+func segmentName(line []byte, fs byte) (string, bool) {
+	if len(line) < 3 || len(line) > 3 && line[3] != fs {
+		return "", false
+	}
+	for i, c := range line[:3] {
+		if !(c >= 'A' && c <= 'Z' || i > 0 && c >= '0' && c <= '9') {
+			return "", false
+		}
+	}
+	return string(line[:3]), true
+}
+
+func isEnvelope(name string) bool {
+	return name == "FHS" || name == "BHS" || name == "BTS" || name == "FTS"
+}
+
+// index records where each segment and field separator is.
+func (m *Message) index() {
+	t := m.text
+	fs := m.delims.Field
+	m.segs = make([]segment, 0, strings.Count(t, "\r")+1)
+	m.seps = make([]int32, 0, strings.Count(t, string(fs)))
+	for start := 0; start <= len(t); {
+		end := strings.IndexByte(t[start:], '\r')
+		if end < 0 {
+			end = len(t)
+		} else {
+			end += start
+		}
+		s := segment{start: int32(start), end: int32(end), sep0: int32(len(m.seps))}
+		for i := start; i < end; {
+			j := strings.IndexByte(t[i:end], fs)
+			if j < 0 {
+				break
+			}
+			m.seps = append(m.seps, int32(i+j))
+			i += j + 1
+		}
+		s.sep1 = int32(len(m.seps))
+		m.segs = append(m.segs, s)
+		start = end + 1
+	}
+}
+
+func (m *Message) checkHeader() error {
+	msh := m.SegmentAt(0)
+	for _, f := range []int{9, 10} {
+		if msh.Field(f).Component(1).Raw() == "" {
+			return &ParseError{Segment: "MSH", Sequence: 1, Field: f, Err: ErrRequired}
+		}
+	}
+	return nil
+}
+
+// Delimiters returns the delimiters the message declares.
+func (m *Message) Delimiters() Delimiters { return m.delims }
+
+// Warnings lists what the parser tolerated, in input order.
+func (m *Message) Warnings() []Warning { return m.warnings }
+
+// String returns the message with '\r' after each segment but the last,
+// decoded to UTF-8.
+func (m *Message) String() string { return m.text }
+
+// Len returns the number of segments.
+func (m *Message) Len() int { return len(m.segs) }
+
+// SegmentAt returns the i-th segment, counting from 0 (the MSH).
+func (m *Message) SegmentAt(i int) Segment { return Segment{m: m, i: i} }
+
+// Segment returns the first segment with the given ID.
+func (m *Message) Segment(name string) (Segment, bool) {
+	return m.SegmentN(name, 1)
+}
+
+// SegmentN returns the n-th (1-based) segment with the given ID.
+func (m *Message) SegmentN(name string, n int) (Segment, bool) {
+	for i := range m.segs {
+		if m.segName(i) == name {
+			n--
+			if n == 0 {
+				return Segment{m: m, i: i}, true
+			}
+		}
+	}
+	return Segment{}, false
+}
+
+// Segments yields every segment with the given ID, or every segment when
+// name is empty.
+func (m *Message) Segments(name string) iter.Seq[Segment] {
+	return func(yield func(Segment) bool) {
+		for i := range m.segs {
+			if (name == "" || m.segName(i) == name) && !yield(Segment{m: m, i: i}) {
+				return
+			}
+		}
+	}
+}
+
+func (m *Message) segName(i int) string {
+	s := m.segs[i]
+	if s.end-s.start < 3 {
+		return m.text[s.start:s.end]
+	}
+	return m.text[s.start : s.start+3]
+}
+
+// Type returns the message code, trigger event and structure of MSH-9, e.g.
+// "ORM", "O01", "ORM_O01" (the structure is empty when the sender leaves it out).
+func (m *Message) Type() (code, trigger, structure string) {
+	f := m.SegmentAt(0).Field(9)
+	return f.Component(1).String(), f.Component(2).String(), f.Component(3).String()
+}
+
+// ControlID returns MSH-10.
+func (m *Message) ControlID() string { return m.SegmentAt(0).Field(10).String() }
+
+// Version returns MSH-12.1, e.g. "2.5.1".
+func (m *Message) Version() string { return m.SegmentAt(0).Field(12).String() }
+
+// A Segment is one segment of a Message. The zero Segment has no fields.
+type Segment struct {
+	m *Message
+	i int
+}
+
+// Name returns the segment ID, e.g. "PID".
+func (s Segment) Name() string {
+	if s.m == nil {
+		return ""
+	}
+	return s.m.segName(s.i)
+}
+
+// Fields returns the number of the last field present.
+func (s Segment) Fields() int {
+	if s.m == nil {
+		return 0
+	}
+	seg := s.m.segs[s.i]
+	n := int(seg.sep1 - seg.sep0)
+	if s.Name() == "MSH" {
+		n++
+	}
+	return n
+}
+
+// Field returns field n (1-based, HL7 numbering: MSH-1 is the field
+// separator, MSH-2 the encoding characters). A field that is not present is
+// empty.
+func (s Segment) Field(n int) Value {
+	if s.m == nil || n < 1 {
+		return Value{}
+	}
+	m := s.m
+	seg := m.segs[s.i]
+	k := n // index into the fields after the segment ID
+	if m.segName(s.i) == "MSH" {
+		switch n {
+		case 1:
+			p := m.seps[seg.sep0]
+			return Value{s: m.text[p : p+1], d: m.delims, level: levelLeaf}
+		case 2:
+			v := s.rawField(seg, 1)
+			return Value{s: v, d: m.delims, level: levelLeaf}
+		}
+		k = n - 1
+	}
+	return Value{s: s.rawField(seg, k), d: m.delims, level: levelField}
+}
+
+// rawField returns the text after the k-th field separator of seg.
+func (s Segment) rawField(seg segment, k int) string {
+	m := s.m
+	if k > int(seg.sep1-seg.sep0) {
+		return ""
+	}
+	start := m.seps[int(seg.sep0)+k-1] + 1
+	end := seg.end
+	if int(seg.sep0)+k < int(seg.sep1) {
+		end = m.seps[int(seg.sep0)+k]
+	}
+	return m.text[start:end]
+}
+
+// String returns the segment's text, escaped as sent.
+func (s Segment) String() string {
+	if s.m == nil {
+		return ""
+	}
+	seg := s.m.segs[s.i]
+	return s.m.text[seg.start:seg.end]
+}
