@@ -122,7 +122,7 @@ func (a Ack) ForRaw(data []byte) []byte {
 		if i := bytes.IndexAny(data, "\r\n"); i >= 0 {
 			line = data[:i]
 		}
-		if d, _, err := parseDelimiters(string(line)); err == nil {
+		if d, _, err := parseDelimiters(line); err == nil {
 			h.d = d
 		} else {
 			h.d.Field = data[3]

@@ -1,8 +1,8 @@
 package hl7
 
 import (
+	"bytes"
 	"fmt"
-	"strings"
 )
 
 // Delimiters are the separators and escape character a message declares in
@@ -54,7 +54,7 @@ func validDelimiter(c byte) bool {
 // parseDelimiters reads MSH-1 and MSH-2 from the first line of a message,
 // which starts with "MSH". It returns the delimiters and a warning text when
 // it had to guess.
-func parseDelimiters(line string) (Delimiters, string, error) {
+func parseDelimiters(line []byte) (Delimiters, string, error) {
 	var d Delimiters
 	if len(line) < 4 {
 		return d, "", &ParseError{Segment: "MSH", Sequence: 1, Field: 1, Err: ErrDelimiters, Detail: "MSH ends before its field separator"}
@@ -74,7 +74,7 @@ func parseDelimiters(line string) (Delimiters, string, error) {
 	var warning string
 	// "^~\\&": the backslash doubled by a JSON or C string on its way here.
 	if len(enc) == 5 && enc[2] == enc[3] && enc[4] != enc[2] {
-		enc = enc[:3] + enc[4:]
+		enc = []byte{enc[0], enc[1], enc[2], enc[4]}
 		warning = "MSH-2 repeats the escape character; read as four encoding characters"
 	}
 	if len(enc) < 2 || len(enc) > 5 {
@@ -88,7 +88,7 @@ func parseDelimiters(line string) (Delimiters, string, error) {
 			return d, "", &ParseError{Segment: "MSH", Sequence: 1, Field: 2, Err: ErrDelimiters,
 				Detail: fmt.Sprintf("encoding character %q is not a printable punctuation character", c)}
 		}
-		if c == d.Field || strings.IndexByte(enc[:i], c) >= 0 {
+		if c == d.Field || bytes.IndexByte(enc[:i], c) >= 0 {
 			return d, "", &ParseError{Segment: "MSH", Sequence: 1, Field: 2, Err: ErrDelimiters,
 				Detail: fmt.Sprintf("encoding character %q is used twice", c)}
 		}

@@ -18,8 +18,9 @@ type Message struct {
 }
 
 type segment struct {
-	start, end int32 // text[start:end] is the segment without its terminator
-	sep0, sep1 int32 // seps[sep0:sep1] are its field separators
+	name       uint32 // nameKey of the segment ID
+	start, end int32  // text[start:end] is the segment without its terminator
+	sep0, sep1 int32  // seps[sep0:sep1] are its field separators
 }
 
 // A Warning reports something the parser tolerated. It names positions,
@@ -35,6 +36,8 @@ func (w Warning) String() string {
 	}
 	return w.Text
 }
+
+var keyMSH = nameKey("MSH")
 
 var bom = []byte{0xEF, 0xBB, 0xBF}
 
@@ -58,7 +61,7 @@ func Parse(data []byte) (*Message, error) {
 	if i := bytes.IndexAny(data, "\r\n"); i >= 0 {
 		first = data[:i]
 	}
-	d, warning, err := parseDelimiters(string(first))
+	d, warning, err := parseDelimiters(first)
 	if err != nil {
 		return nil, err
 	}
@@ -88,10 +91,11 @@ func (m *Message) normalise(data []byte) (string, error) {
 	b.Grow(len(data))
 	line, seq := 0, 0
 	var blank []int
+	hasLF := bytes.IndexByte(data, '\n') >= 0
 	for len(data) > 0 {
 		line++
 		var l []byte
-		if i := bytes.IndexAny(data, "\r\n"); i >= 0 {
+		if i := lineBreak(data, hasLF); i >= 0 {
 			l = data[:i]
 			if data[i] == '\r' && i+1 < len(data) && data[i+1] == '\n' {
 				i++
@@ -116,8 +120,8 @@ func (m *Message) normalise(data []byte) (string, error) {
 				Text: fmt.Sprintf("line is not a segment; joined to segment %d", seq)})
 			b.Write(l)
 			continue
-		case seq > 0 && (name == "MSH" || isEnvelope(name)):
-			return "", &ParseError{Segment: name, Sequence: seq + 1, Line: line, Err: ErrMultiple}
+		case seq > 0 && (name == keyMSH || isEnvelope(name)):
+			return "", &ParseError{Segment: string(l[:3]), Sequence: seq + 1, Line: line, Err: ErrMultiple}
 		}
 		if seq > 0 {
 			b.WriteByte('\r')
@@ -128,23 +132,46 @@ func (m *Message) normalise(data []byte) (string, error) {
 	return b.String(), nil
 }
 
-// segmentName returns the segment ID that starts line: three upper-case
-// letters or digits, the first a letter, followed by the field separator or
-// the end of the line.
-func segmentName(line []byte, fs byte) (string, bool) {
+// lineBreak returns the index of the first '\r' or '\n' in data, or -1.
+// Most messages use '\r' alone; hasLF says whether data holds any '\n'.
+func lineBreak(data []byte, hasLF bool) int {
+	i := bytes.IndexByte(data, '\r')
+	if !hasLF {
+		return i
+	}
+	if i < 0 {
+		return bytes.IndexByte(data, '\n')
+	}
+	if j := bytes.IndexByte(data[:i], '\n'); j >= 0 {
+		return j
+	}
+	return i
+}
+
+// segmentName returns the nameKey of the segment ID that starts line: three
+// upper-case letters or digits, the first a letter, followed by the field
+// separator or the end of the line.
+func segmentName(line []byte, fs byte) (uint32, bool) {
 	if len(line) < 3 || len(line) > 3 && line[3] != fs {
-		return "", false
+		return 0, false
 	}
 	for i, c := range line[:3] {
 		if !(c >= 'A' && c <= 'Z' || i > 0 && c >= '0' && c <= '9') {
-			return "", false
+			return 0, false
 		}
 	}
-	return string(line[:3]), true
+	return uint32(line[0])<<16 | uint32(line[1])<<8 | uint32(line[2]), true
 }
 
-func isEnvelope(name string) bool {
-	return name == "FHS" || name == "BHS" || name == "BTS" || name == "FTS"
+var envelopes = [...]uint32{nameKey("FHS"), nameKey("BHS"), nameKey("BTS"), nameKey("FTS")}
+
+func isEnvelope(key uint32) bool {
+	for _, e := range envelopes {
+		if key == e {
+			return true
+		}
+	}
+	return false
 }
 
 // index records where each segment and field separator is.
@@ -153,26 +180,30 @@ func (m *Message) index() {
 	fs := m.delims.Field
 	m.segs = make([]segment, 0, strings.Count(t, "\r")+1)
 	m.seps = make([]int32, 0, strings.Count(t, string(fs)))
-	for start := 0; start <= len(t); {
-		end := strings.IndexByte(t[start:], '\r')
-		if end < 0 {
-			end = len(t)
-		} else {
-			end += start
+	s := segment{}
+	for i := 0; i < len(t); i++ {
+		switch t[i] {
+		case fs:
+			m.seps = append(m.seps, int32(i))
+		case '\r':
+			s.end, s.sep1 = int32(i), int32(len(m.seps))
+			s.name = nameKey(t[s.start:s.end])
+			m.segs = append(m.segs, s)
+			s = segment{start: int32(i + 1), sep0: int32(len(m.seps))}
 		}
-		s := segment{start: int32(start), end: int32(end), sep0: int32(len(m.seps))}
-		for i := start; i < end; {
-			j := strings.IndexByte(t[i:end], fs)
-			if j < 0 {
-				break
-			}
-			m.seps = append(m.seps, int32(i+j))
-			i += j + 1
-		}
-		s.sep1 = int32(len(m.seps))
-		m.segs = append(m.segs, s)
-		start = end + 1
 	}
+	s.end, s.sep1 = int32(len(t)), int32(len(m.seps))
+	s.name = nameKey(t[s.start:s.end])
+	m.segs = append(m.segs, s)
+}
+
+// nameKey packs the first three bytes of a segment into a number, so that
+// finding a segment compares integers.
+func nameKey(s string) uint32 {
+	if len(s) < 3 {
+		return 0
+	}
+	return uint32(s[0])<<16 | uint32(s[1])<<8 | uint32(s[2])
 }
 
 func (m *Message) checkHeader() error {
@@ -208,8 +239,12 @@ func (m *Message) Segment(name string) (Segment, bool) {
 
 // SegmentN returns the n-th (1-based) segment with the given ID.
 func (m *Message) SegmentN(name string, n int) (Segment, bool) {
+	key := nameKey(name)
+	if len(name) != 3 || key == 0 {
+		return Segment{}, false
+	}
 	for i := range m.segs {
-		if m.segName(i) == name {
+		if m.segs[i].name == key {
 			n--
 			if n == 0 {
 				return Segment{m: m, i: i}, true
@@ -273,7 +308,7 @@ func (s Segment) Fields() int {
 	}
 	seg := s.m.segs[s.i]
 	n := int(seg.sep1 - seg.sep0)
-	if s.Name() == "MSH" {
+	if seg.name == keyMSH {
 		n++
 	}
 	return n
@@ -289,7 +324,7 @@ func (s Segment) Field(n int) Value {
 	m := s.m
 	seg := m.segs[s.i]
 	k := n // index into the fields after the segment ID
-	if m.segName(s.i) == "MSH" {
+	if seg.name == keyMSH {
 		switch n {
 		case 1:
 			p := m.seps[seg.sep0]

@@ -110,11 +110,15 @@ func (m *Message) Value(p Path) Value {
 	if v.level == levelLeaf {
 		return v
 	}
-	v = v.Rep(max(p.Repetition, 1))
+	d := &m.delims
+	v.s = piece(v.s, d.Repetition, max(p.Repetition, 1))
+	v.level = levelRep
 	if p.Component > 0 {
-		v = v.Component(p.Component)
+		v.s = piece(v.s, d.Component, p.Component)
+		v.level = levelComponent
 		if p.Sub > 0 {
-			v = v.Sub(p.Sub)
+			v.s = piece(v.s, d.Subcomponent, p.Sub)
+			v.level = levelSub
 		}
 	}
 	return v

@@ -83,7 +83,7 @@ func isMessageStart(b []byte) bool {
 }
 
 func isEnvelopeLine(b []byte) bool {
-	if len(b) < 3 || !isEnvelope(string(b[:3])) {
+	if len(b) < 3 || !isEnvelope(nameKey(string(b[:3]))) {
 		return false
 	}
 	return len(b) == 3 || validDelimiter(b[3]) || b[3] == '\r' || b[3] == '\n'

@@ -102,11 +102,45 @@ func (v Value) String() string {
 	if v.level == levelLeaf {
 		return v.s
 	}
-	s := v.Sub(1).s
+	// Cut at the first delimiter finer than the value's level, and note an
+	// escape on the way: one pass over bytes that are usually few.
+	d := &v.d
+	rep, comp, sub := d.Field, d.Field, d.Field // the field separator never occurs in a value
+	switch v.level {
+	case levelField:
+		rep, comp, sub = d.Repetition, d.Component, d.Subcomponent
+	case levelRep:
+		comp, sub = d.Component, d.Subcomponent
+	case levelComponent:
+		sub = d.Subcomponent
+	}
+	if rep == 0 {
+		rep = d.Field
+	}
+	if comp == 0 {
+		comp = d.Field
+	}
+	if sub == 0 {
+		sub = d.Field
+	}
+	s, esc := v.s, false
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c == rep || c == comp || c == sub {
+			s = s[:i]
+			break
+		}
+		if c == d.Escape {
+			esc = true
+		}
+	}
 	if s == `""` {
 		return ""
 	}
-	return Unescape(s, v.d)
+	if esc {
+		return Unescape(s, v.d)
+	}
+	return s
 }
 
 // Text returns the whole value unescaped, with its inner delimiters kept as
