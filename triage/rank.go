@@ -1,0 +1,146 @@
+package triage
+
+import (
+	"cmp"
+	"slices"
+	"strconv"
+	"time"
+)
+
+// A Rank is where a study stands on the worklist: its band, when it is due to
+// be read, and why. Studies are read band first, then earliest due first.
+type Rank struct {
+	Band    Band      `json:"band"`
+	Due     time.Time `json:"due"`
+	Reasons []Reason  `json:"reasons"` // most important first
+}
+
+// Rank ranks the study f.
+//
+// Every order rule whose conditions hold, and every positive AI finding whose
+// algorithm is enabled, whose confidence reaches the algorithm's threshold and
+// whose finding rule matches, contributes a band and a due time: the start
+// time the rule says plus its interval. The study takes the most urgent band
+// and the earliest due time of all contributions, or those of the rules'
+// "otherwise" when nothing contributes. A negative finding never contributes.
+//
+// The reasons list the contributions, most urgent band first and within a
+// band earliest due first; then the AI findings that did not contribute, each
+// saying why (negative results last); then how long the study has waited at
+// now, counted from its completion (or order) time. Otherwise now only
+// stands in for the start of a study with neither time, so the band and due
+// time of a study do not change while it waits.
+func (r *Rules) Rank(f Facts, now time.Time) Rank {
+	var buf [8]entry // enough for most studies without allocating
+	entries := buf[:0]
+	ranked := false
+	for i := range f.Findings {
+		e := r.findingEntry(&f, &f.Findings[i], now)
+		ranked = ranked || e.ranks
+		entries = append(entries, e)
+	}
+	for i := range r.rules {
+		ru := &r.rules[i]
+		if ru.when.match(&f) {
+			entries = append(entries, ru.entry(&f, now))
+			ranked = true
+		}
+	}
+	if !ranked {
+		entries = append(entries, r.otherwise.entry(&f, now))
+	}
+	slices.SortStableFunc(entries, compareEntries)
+
+	rank := Rank{Reasons: make([]Reason, 0, len(entries)+1)}
+	for i, e := range entries {
+		if e.ranks && (i == 0 || e.due.Before(rank.Due)) {
+			rank.Due = e.due
+		}
+		rank.Reasons = append(rank.Reasons, e.reason)
+	}
+	rank.Band = entries[0].band // sorted: the most urgent contribution is first
+	if since := f.waitingSince(); !since.IsZero() && !now.Before(since) {
+		rank.Reasons = append(rank.Reasons, Reason{ReasonWaiting, waitingText(now.Sub(since))})
+	}
+	return rank
+}
+
+// An entry is one reason while a rank is made: a contribution (ranks is true,
+// with its band and due time) or a finding shown for information.
+type entry struct {
+	reason Reason
+	ranks  bool
+	band   Band
+	due    time.Time
+}
+
+// compareEntries orders contributions before the rest; contributions by band
+// and then due time; positive findings before negative ones.
+func compareEntries(a, b entry) int {
+	if a.ranks != b.ranks {
+		if a.ranks {
+			return -1
+		}
+		return 1
+	}
+	if !a.ranks {
+		return cmp.Compare(negative(a), negative(b))
+	}
+	if c := cmp.Compare(a.band, b.band); c != 0 {
+		return c
+	}
+	return a.due.Compare(b.due)
+}
+
+func negative(e entry) int {
+	if e.reason.Code == ReasonAINegative {
+		return 1
+	}
+	return 0
+}
+
+// entry returns the contribution of a matching rule.
+func (ru *rule) entry(f *Facts, now time.Time) entry {
+	return entry{reason: ru.reason, ranks: true, band: ru.band, due: ru.due(f, now)}
+}
+
+// findingEntry returns the entry of an AI finding: a contribution when it is
+// positive and its rules let it rank f, else a reason that says why not.
+func (r *Rules) findingEntry(f *Facts, fd *Finding, now time.Time) entry {
+	alg := r.algorithm(fd.Algorithm.ID)
+	var fr *findingRule
+	var algName string
+	if alg != nil {
+		fr = alg.finding(fd.Code)
+		algName = alg.name
+	}
+	label := fd.Display
+	if fr != nil && fr.label != "" {
+		label = fr.label
+	}
+	if label == "" {
+		label = fd.Code
+	}
+	name, sep, version := algorithmText(fd.Algorithm, algName)
+	if !fd.Positive {
+		text := "AI: no " + label + " (" + name + sep + version + ")"
+		return entry{reason: Reason{ReasonAINegative, text}}
+	}
+
+	e := entry{reason: Reason{Code: ReasonAIInfo}}
+	var note string
+	switch {
+	case alg != nil && !alg.enabled:
+		e.reason.Code, note = ReasonAIDisplayOnly, ", display only"
+	case fr == nil || fr.informational || !fr.when.match(f):
+		note = ", informational"
+	case fd.Confidence < alg.minConfidence:
+		e.reason.Code = ReasonAIBelowThreshold
+		note = ", below " + strconv.FormatFloat(alg.minConfidence*100, 'f', -1, 64) + "% threshold"
+	default:
+		e.reason.Code = ReasonAIFinding
+		e.ranks, e.band, e.due = true, fr.band, fr.due(f, now)
+	}
+	e.reason.Text = "AI: " + label + " " + percent(fd.Confidence) + "% (" + name + sep + version + ")" + note
+	return e
+}

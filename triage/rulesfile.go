@@ -1,0 +1,461 @@
+package triage
+
+import (
+	"cmp"
+	"errors"
+	"fmt"
+	"math"
+	"reflect"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// ParseRules reads rules from a YAML file in the format defaults.yaml
+// describes (see [DefaultRulesYAML]). Decoding is strict: a key the format
+// does not know is an error naming its line, and so is every value that is
+// missing or wrong, with the rule, algorithm or finding it is in. All
+// problems found are reported together, one per line.
+func ParseRules(data []byte) (*Rules, error) {
+	var root yaml.Node
+	if err := yaml.Unmarshal(data, &root); err != nil {
+		return nil, err
+	}
+	var file rulesFile
+	if root.Kind != 0 { // an empty file has no document
+		if err := checkKeys(&root, reflect.TypeFor[rulesFile](), "", ""); err != nil {
+			return nil, err
+		}
+		if err := root.Decode(&file); err != nil {
+			return nil, err
+		}
+	}
+	return file.compile()
+}
+
+// A rulesFile is a rules file as written, before it is checked.
+type rulesFile struct {
+	Rules      []ruleFile      `yaml:"rules"`
+	Otherwise  *otherwiseFile  `yaml:"otherwise"`
+	Algorithms []algorithmFile `yaml:"algorithms"`
+}
+
+type ruleFile struct {
+	Name   string        `yaml:"name"`
+	Reason string        `yaml:"reason"`
+	When   conditionFile `yaml:"when"`
+	Band   string        `yaml:"band"`
+	Within string        `yaml:"within"`
+	From   string        `yaml:"from"`
+	line   int
+}
+
+type otherwiseFile struct {
+	Reason string `yaml:"reason"`
+	Band   string `yaml:"band"`
+	Within string `yaml:"within"`
+	From   string `yaml:"from"`
+	line   int
+}
+
+type conditionFile struct {
+	Priority     list `yaml:"priority"`
+	PatientClass list `yaml:"patientClass"`
+	Modality     list `yaml:"modality"`
+	Procedure    list `yaml:"procedure"`
+	Location     list `yaml:"location"`
+}
+
+type algorithmFile struct {
+	ID            string        `yaml:"id"`
+	Name          string        `yaml:"name"`
+	Enabled       *bool         `yaml:"enabled"` // nil: true
+	MinConfidence float64       `yaml:"minConfidence"`
+	Findings      []findingFile `yaml:"findings"`
+	line          int
+}
+
+type findingFile struct {
+	Code          string        `yaml:"code"`
+	Reason        string        `yaml:"reason"`
+	Informational bool          `yaml:"informational"`
+	When          conditionFile `yaml:"when"`
+	Band          string        `yaml:"band"`
+	Within        string        `yaml:"within"`
+	From          string        `yaml:"from"`
+	line          int
+}
+
+// The UnmarshalYAML methods note the line of each rule for error messages.
+
+func (r *ruleFile) UnmarshalYAML(n *yaml.Node) error {
+	type plain ruleFile
+	r.line = n.Line
+	return n.Decode((*plain)(r))
+}
+
+func (o *otherwiseFile) UnmarshalYAML(n *yaml.Node) error {
+	type plain otherwiseFile
+	o.line = n.Line
+	return n.Decode((*plain)(o))
+}
+
+func (a *algorithmFile) UnmarshalYAML(n *yaml.Node) error {
+	type plain algorithmFile
+	a.line = n.Line
+	return n.Decode((*plain)(a))
+}
+
+func (f *findingFile) UnmarshalYAML(n *yaml.Node) error {
+	type plain findingFile
+	f.line = n.Line
+	return n.Decode((*plain)(f))
+}
+
+// A list is one value or a list of them: "priority: S" or "priority: [S, T]".
+type list []string
+
+func (l *list) UnmarshalYAML(n *yaml.Node) error {
+	if n.Kind == yaml.ScalarNode {
+		*l = list{n.Value}
+		return nil
+	}
+	return n.Decode((*[]string)(l))
+}
+
+// checkKeys walks the YAML tree n, which is to be decoded into a value of
+// type t, and reports the first key that t has no field for, value of the
+// wrong shape, repeated key, or alias (rules files have no use for them, and
+// refusing them keeps a hostile file from expanding). where names the rule or
+// part that holds n, key the key n is the value of.
+func checkKeys(n *yaml.Node, t reflect.Type, where, key string) error {
+	switch {
+	case n.Kind == yaml.DocumentNode:
+		for _, c := range n.Content {
+			if err := checkKeys(c, t, where, key); err != nil {
+				return err
+			}
+		}
+		return nil
+	case n.Kind == yaml.AliasNode:
+		return errorAt(n, join(where, key), "aliases (*%s) are not supported", n.Value)
+	case n.Tag == "!!null":
+		return nil
+	}
+	if t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	switch t.Kind() {
+	case reflect.Struct:
+		if n.Kind != yaml.MappingNode {
+			return errorAt(n, join(where, key), "want keys and values (%s)", fieldNames(t))
+		}
+		where = describe(t, n, where, key)
+		seen := make(map[string]int, len(n.Content)/2)
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k, v := n.Content[i], n.Content[i+1]
+			f, ok := field(t, k.Value)
+			if !ok {
+				return errorAt(k, where, "unknown key %q (want %s)", k.Value, fieldNames(t))
+			}
+			if line, dup := seen[k.Value]; dup {
+				return errorAt(k, where, "%s given twice (first at line %d)", k.Value, line)
+			}
+			seen[k.Value] = k.Line
+			if err := checkKeys(v, f.Type, where, k.Value); err != nil {
+				return err
+			}
+		}
+	case reflect.Slice:
+		if n.Kind != yaml.SequenceNode {
+			if reflect.PointerTo(t).Implements(reflect.TypeFor[yaml.Unmarshaler]()) {
+				return checkKeys(n, t.Elem(), where, key) // one value for a list
+			}
+			return errorAt(n, join(where, key), "want a list")
+		}
+		for _, c := range n.Content {
+			if err := checkKeys(c, t.Elem(), where, key); err != nil {
+				return err
+			}
+		}
+	case reflect.String:
+		if n.Kind != yaml.ScalarNode {
+			return errorAt(n, join(where, key), "want a single value")
+		}
+	case reflect.Bool:
+		if n.Kind != yaml.ScalarNode || n.ShortTag() != "!!bool" {
+			return errorAt(n, join(where, key), "want true or false, not %s", quote(n))
+		}
+	case reflect.Float64:
+		if n.Kind != yaml.ScalarNode || n.ShortTag() != "!!float" && n.ShortTag() != "!!int" {
+			return errorAt(n, join(where, key), "want a number, not %s", quote(n))
+		}
+	}
+	return nil
+}
+
+// describe names the part of a rules file that a mapping n of type t is:
+// `rule "stat"`, `algorithm "aidoc-pe": finding "PE"`, `rule "stat": when`.
+func describe(t reflect.Type, n *yaml.Node, where, key string) string {
+	named := func(noun, key string) string {
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			if n.Content[i].Value == key && n.Content[i+1].Kind == yaml.ScalarNode {
+				return noun + " " + strconv.Quote(n.Content[i+1].Value)
+			}
+		}
+		return noun
+	}
+	switch t {
+	case reflect.TypeFor[ruleFile]():
+		return named("rule", "name")
+	case reflect.TypeFor[algorithmFile]():
+		return named("algorithm", "id")
+	case reflect.TypeFor[findingFile]():
+		return join(where, named("finding", "code"))
+	}
+	return join(where, key)
+}
+
+// field returns the field of struct type t that the YAML key name decodes into.
+func field(t reflect.Type, name string) (reflect.StructField, bool) {
+	for i := range t.NumField() {
+		if f := t.Field(i); f.IsExported() && yamlName(f) == name {
+			return f, true
+		}
+	}
+	return reflect.StructField{}, false
+}
+
+// fieldNames lists the YAML keys of struct type t: "a, b or c".
+func fieldNames(t reflect.Type) string {
+	var names []string
+	for i := range t.NumField() {
+		if f := t.Field(i); f.IsExported() {
+			names = append(names, yamlName(f))
+		}
+	}
+	if len(names) < 2 {
+		return strings.Join(names, "")
+	}
+	return strings.Join(names[:len(names)-1], ", ") + " or " + names[len(names)-1]
+}
+
+func yamlName(f reflect.StructField) string {
+	name, _, _ := strings.Cut(f.Tag.Get("yaml"), ",")
+	return name
+}
+
+func quote(n *yaml.Node) string {
+	if n.Kind != yaml.ScalarNode {
+		return "a " + strings.TrimPrefix(n.ShortTag(), "!!")
+	}
+	return strconv.Quote(n.Value)
+}
+
+func join(where, key string) string {
+	if where == "" || key == "" {
+		return where + key
+	}
+	return where + ": " + key
+}
+
+func errorAt(n *yaml.Node, where, format string, args ...any) error {
+	msg := fmt.Sprintf(format, args...)
+	if where != "" {
+		msg = where + ": " + msg
+	}
+	return fmt.Errorf("line %d: %s", n.Line, msg)
+}
+
+// problems collects what is wrong in a rules file, to report it all at once.
+type problems []error
+
+func (p *problems) add(line int, where, format string, args ...any) {
+	*p = append(*p, fmt.Errorf("line %d: %s: %s", line, where, fmt.Sprintf(format, args...)))
+}
+
+// compile checks the values of a rules file and turns it into Rules.
+func (f *rulesFile) compile() (*Rules, error) {
+	var p problems
+	r := &Rules{}
+	names := make(map[string]int)
+	for _, rf := range f.Rules {
+		where := "rule " + strconv.Quote(rf.Name)
+		switch line, dup := names[rf.Name]; {
+		case rf.Name == "":
+			where = "rule"
+			p.add(rf.line, where, "name is missing")
+		case dup:
+			p.add(rf.line, where, "name already used at line %d", line)
+		default:
+			names[rf.Name] = rf.line
+		}
+		ru := rule{
+			when:    p.condition(rf.line, where, &rf.When),
+			outcome: p.outcome(rf.line, where, rf.Band, rf.Within, rf.From),
+		}
+		ru.reason = Reason{Code: ru.when.code(), Text: cmp.Or(rf.Reason, rf.Name)}
+		r.rules = append(r.rules, ru)
+	}
+
+	if o := f.Otherwise; o == nil {
+		p = append(p, errors.New("otherwise is missing: say how to rank a study that no rule ranks"))
+	} else {
+		r.otherwise = rule{
+			reason:  Reason{Code: ReasonDefault, Text: cmp.Or(o.Reason, "no rule matched")},
+			outcome: p.outcome(o.line, "otherwise", o.Band, o.Within, o.From),
+		}
+	}
+
+	ids := make(map[string]int)
+	for _, af := range f.Algorithms {
+		r.algorithms = append(r.algorithms, p.algorithm(&af, ids))
+	}
+
+	if len(p) > 0 {
+		return nil, errors.Join(p...)
+	}
+	return r, nil
+}
+
+// algorithm checks one algorithm of a rules file; ids holds the lines of
+// those before it, by id.
+func (p *problems) algorithm(af *algorithmFile, ids map[string]int) algorithmRule {
+	where := "algorithm " + strconv.Quote(af.ID)
+	switch line, dup := ids[af.ID]; {
+	case af.ID == "":
+		where = "algorithm"
+		p.add(af.line, where, "id is missing")
+	case dup:
+		p.add(af.line, where, "id already used at line %d", line)
+	default:
+		ids[af.ID] = af.line
+	}
+	if !(af.MinConfidence >= 0 && af.MinConfidence <= 1) {
+		p.add(af.line, where, "minConfidence %v: want a number from 0 to 1", af.MinConfidence)
+	}
+	alg := algorithmRule{
+		id:            af.ID,
+		name:          af.Name,
+		enabled:       af.Enabled == nil || *af.Enabled,
+		minConfidence: af.MinConfidence,
+	}
+	codes := make(map[string]int)
+	for _, ff := range af.Findings {
+		fw := where + ": finding " + strconv.Quote(ff.Code)
+		switch line, dup := codes[ff.Code]; {
+		case ff.Code == "":
+			fw = where + ": finding"
+			p.add(ff.line, fw, "code is missing")
+		case dup:
+			p.add(ff.line, fw, "code already used at line %d", line)
+		default:
+			codes[ff.Code] = ff.line
+		}
+		fr := findingRule{
+			code:          ff.Code,
+			label:         ff.Reason,
+			informational: ff.Informational,
+			when:          p.condition(ff.line, fw, &ff.When),
+		}
+		switch {
+		case !ff.Informational:
+			fr.outcome = p.outcome(ff.line, fw, ff.Band, ff.Within, ff.From)
+		case ff.Band != "" || ff.Within != "" || ff.From != "" || !fr.when.empty():
+			p.add(ff.line, fw, "an informational finding never moves a study: remove when, band, within and from")
+		}
+		alg.findings = append(alg.findings, fr)
+	}
+	return alg
+}
+
+// outcome checks the band, within and from of a rule.
+func (p *problems) outcome(line int, where, band, within, from string) outcome {
+	var o outcome
+	if band == "" {
+		p.add(line, where, "band is missing (want critical, urgent or routine)")
+	} else if b, err := ParseBand(band); err != nil {
+		p.add(line, where, "%v", err)
+	} else {
+		o.band = b
+	}
+
+	switch d, err := parseWithin(within); {
+	case within == "":
+		p.add(line, where, "within is missing (how long the study may wait: 30m, 4h, 3d)")
+	case err != nil:
+		p.add(line, where, "within %q: want a duration like 30m, 4h or 3d", within)
+	case d < 0:
+		p.add(line, where, "within %s is negative", within)
+	case d == 0:
+		p.add(line, where, "within is zero: give the study time to be read")
+	default:
+		o.within = d
+	}
+
+	switch {
+	case from == "" || strings.EqualFold(from, "completed"):
+		o.from = fromCompleted
+	case strings.EqualFold(from, "ordered"):
+		o.from = fromOrdered
+	default:
+		p.add(line, where, "from %q: want completed or ordered", from)
+	}
+	return o
+}
+
+// condition checks the "when" of a rule.
+func (p *problems) condition(line int, where string, cf *conditionFile) condition {
+	where += ": when"
+	for _, v := range cf.Priority {
+		if len(v) != 1 || !strings.Contains("SARPTC", strings.ToUpper(v)) {
+			p.add(line, where, "priority %q: want S, A, R, P, T or C", v)
+		}
+	}
+	for _, c := range []struct {
+		key    string
+		values list
+	}{
+		{"patientClass", cf.PatientClass},
+		{"modality", cf.Modality},
+		{"procedure", cf.Procedure},
+		{"location", cf.Location},
+	} {
+		if i := slices.Index(c.values, ""); i >= 0 {
+			p.add(line, where, "%s: value %d is empty", c.key, i+1)
+		}
+	}
+	return condition{
+		priority:     cf.Priority,
+		patientClass: cf.PatientClass,
+		modality:     cf.Modality,
+		procedure:    patterns(cf.Procedure),
+		location:     patterns(cf.Location),
+	}
+}
+
+func patterns(values []string) []pattern {
+	var ps []pattern
+	for _, v := range values {
+		ps = append(ps, newPattern(v))
+	}
+	return ps
+}
+
+// parseWithin parses how long a study may wait: a Go duration ("30m",
+// "1h30m") or a whole number of days ("3d").
+func parseWithin(s string) (time.Duration, error) {
+	n, ok := strings.CutSuffix(s, "d")
+	if !ok {
+		return time.ParseDuration(s)
+	}
+	days, err := strconv.ParseInt(n, 10, 64)
+	const maxDays = math.MaxInt64 / int64(24*time.Hour)
+	if err != nil || days > maxDays || days < -maxDays {
+		return 0, fmt.Errorf("bad number of days %q", s)
+	}
+	return time.Duration(days) * 24 * time.Hour, nil
+}
