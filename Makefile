@@ -1,0 +1,32 @@
+# Voorrang. `make run` starts the service with a demo feed; `make test` runs
+# every test, installing what they need first.
+GO ?= go
+FUZZTIME ?= 10m
+BENCHTIME ?= 2s
+
+.PHONY: run test lint gotest nodetest bench fuzz build
+
+run:
+	$(GO) run ./cmd/voorrang --demo
+
+build:
+	$(GO) build -o voorrang ./cmd/voorrang
+
+test: lint
+	.ci/testenv
+	$(GO) test -race -count=1 ./...
+
+lint:
+	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go' -not -path './node_modules/*')); \
+	  if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
+	$(GO) vet ./...
+
+# HL7 parser against the @medplum/core peer on the same corpus, in one run.
+bench:
+	.ci/testenv
+	$(GO) run ./bench/hl7peer -benchtime $(BENCHTIME)
+	$(GO) test -run '^$$' -bench . -benchtime $(BENCHTIME) ./hl7/ ./triage/
+
+fuzz:
+	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) ./hl7/
+	$(GO) test -run '^$$' -fuzz '^FuzzReader$$' -fuzztime $(FUZZTIME) ./hl7/mllp/
