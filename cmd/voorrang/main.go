@@ -1,0 +1,70 @@
+// Command voorrang is the Voorrang reading-worklist service and its tools.
+//
+//	voorrang [serve] [flags]    run the service (the default)
+//	voorrang send --to HOST:PORT FILE...
+//	                            send HL7 files over MLLP and print each ACK
+//	voorrang version            print the version
+//
+// Every flag has an environment variable: --http is VOORRANG_HTTP, and so on.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+// version is set at build time with -ldflags "-X main.version=...".
+var version = "dev"
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr)
+	stop()
+	switch {
+	case errors.Is(err, flag.ErrHelp):
+		os.Exit(0)
+	case errors.Is(err, errUsage):
+		os.Exit(2)
+	case err != nil:
+		fmt.Fprintln(os.Stderr, "voorrang:", err)
+		os.Exit(1)
+	}
+}
+
+var errUsage = errors.New("usage")
+
+// run runs the subcommand named by args[0] (serve when there is none).
+func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	cmd := "serve"
+	if len(args) > 0 && len(args[0]) > 0 && args[0][0] != '-' {
+		cmd, args = args[0], args[1:]
+	}
+	switch cmd {
+	case "serve":
+		return runServe(ctx, args, getenv, stdout, stderr)
+	case "send":
+		return runSend(ctx, args, getenv, stdout, stderr)
+	case "version":
+		fmt.Fprintln(stdout, "voorrang", version)
+		return nil
+	case "help":
+		fmt.Fprint(stdout, usage)
+		return nil
+	}
+	fmt.Fprintf(stderr, "voorrang: unknown command %q\n\n%s", cmd, usage)
+	return errUsage
+}
+
+const usage = `Usage:
+  voorrang [serve] [flags]             run the service (default)
+  voorrang send --to HOST:PORT FILE... send HL7 files over MLLP, print each ACK
+  voorrang version                     print the version
+Run "voorrang COMMAND -h" for a command's flags. Every flag can also be set
+in the environment: --http as VOORRANG_HTTP, --log-format as VOORRANG_LOG_FORMAT.
+`
