@@ -15,10 +15,10 @@ import (
 )
 
 type peerLine struct {
-	File      string             `json:"file"`
-	Index     int                `json:"index"`
-	Fields    map[string]*string `json:"fields"`
-	Error     string             `json:"error"`
+	File   string             `json:"file"`
+	Index  int                `json:"index"`
+	Fields map[string]*string `json:"fields"`
+	Error  string             `json:"error"`
 }
 
 // TestDifferentialMedplum compares the 20 worklist fields Voorrang reads
