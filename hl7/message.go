@@ -15,6 +15,8 @@ type Message struct {
 	segs     []segment
 	seps     []int32 // offsets in text of each field separator, per segment
 	warnings []Warning
+
+	joinedMSH bool // a line that is no segment was joined to the MSH
 }
 
 type segment struct {
@@ -73,6 +75,14 @@ func Parse(data []byte) (*Message, error) {
 	if err != nil {
 		return nil, err
 	}
+	if m.joinedMSH {
+		// A line joined to the MSH may extend MSH-2: read the delimiters again.
+		first, _, _ := strings.Cut(text, "\r")
+		if d2, _, err := parseDelimiters([]byte(first)); err != nil || d2 != d {
+			return nil, &ParseError{Segment: "MSH", Sequence: 1, Field: 2, Err: ErrDelimiters,
+				Detail: "a line joined to the MSH segment changes its encoding characters"}
+		}
+	}
 	m.text, err = m.decode(text)
 	if err != nil {
 		return nil, err
@@ -118,6 +128,7 @@ func (m *Message) normalise(data []byte) (string, error) {
 		case !ok:
 			m.warnings = append(m.warnings, Warning{Line: line,
 				Text: fmt.Sprintf("line is not a segment; joined to segment %d", seq)})
+			m.joinedMSH = m.joinedMSH || seq == 1
 			b.Write(l)
 			continue
 		case seq > 0 && (name == keyMSH || isEnvelope(name)):
