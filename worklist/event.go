@@ -1,0 +1,97 @@
+package worklist
+
+import (
+	"time"
+
+	"github.com/voorrang/voorrang/triage"
+)
+
+// An EventKind says what happened to a study.
+type EventKind string
+
+// The events Voorrang understands.
+const (
+	OrderPlaced       EventKind = "order-placed"    // ORC-1 NW
+	OrderChanged      EventKind = "order-changed"   // ORC-1 XO
+	OrderScheduled    EventKind = "order-scheduled" // ORC-1 SC, ORC-5 SC
+	ExamStarted       EventKind = "exam-started"    // ORC-1 SC, ORC-5 IP
+	ExamCompleted     EventKind = "exam-completed"  // ORC-1 SC, ORC-5 CM
+	OrderCancelled    EventKind = "order-cancelled" // ORC-1 CA, OC, DC or ORC-5 CA
+	ReportPreliminary EventKind = "report-preliminary"
+	ReportFinal       EventKind = "report-final"
+	ReportCorrected   EventKind = "report-corrected"
+	AIResultReceived  EventKind = "ai-result"
+	PatientUpdated    EventKind = "patient-updated" // ADT^A08, applied to each open study
+)
+
+// createsStudy reports whether an event for an unknown accession creates
+// the study; other events wait under a pending key for the order.
+func (k EventKind) createsStudy() bool {
+	switch k {
+	case OrderPlaced, OrderChanged, OrderScheduled, ExamStarted, ExamCompleted:
+		return true
+	}
+	return false
+}
+
+// An Event is one normalised input for a study.
+type Event struct {
+	Kind      EventKind `json:"kind"`
+	Site      string    `json:"site"`
+	Accession string    `json:"accession"`
+	// At is when it happened at the source (ORC-9, OBR-22, MSH-7 ...).
+	At time.Time `json:"at"`
+	// Source identifies the input for de-duplication: MSH-3|MSH-4|MSH-10
+	// for HL7, the result ID for AI results.
+	Source string `json:"source,omitempty"`
+
+	Order   *Order    `json:"order,omitempty"`
+	Report  *Report   `json:"report,omitempty"`
+	AI      *AIResult `json:"ai,omitempty"`
+	Patient *Patient  `json:"patient,omitempty"` // PatientUpdated
+}
+
+// An Order holds the facts an order message carries. Empty fields leave
+// what the study has.
+type Order struct {
+	Patient          Patient   `json:"patient"`
+	PatientClass     string    `json:"patientClass,omitempty"`
+	Priority         string    `json:"priority,omitempty"`
+	Modality         string    `json:"modality,omitempty"`
+	ProcedureCode    string    `json:"procedureCode,omitempty"`
+	ProcedureText    string    `json:"procedureText,omitempty"`
+	OrderingLocation string    `json:"orderingLocation,omitempty"`
+	StudyUID         string    `json:"studyUID,omitempty"`
+	OrderedAt        time.Time `json:"orderedAt,omitzero"`
+	CompletedAt      time.Time `json:"completedAt,omitzero"`
+}
+
+// A Report is a radiology report's status.
+type Report struct {
+	Reader string `json:"reader,omitempty"` // OBR-32, as sent
+}
+
+// An AIResult is one result of an AI algorithm for a study.
+type AIResult struct {
+	ID         string            `json:"id"`
+	Algorithm  triage.Algorithm  `json:"algorithm"`
+	Findings   []triage.Finding  `json:"findings"`
+	ProducedAt time.Time         `json:"producedAt"`
+	ReceivedAt time.Time         `json:"receivedAt,omitzero"`
+	Feedback   map[string]string `json:"feedback,omitempty"` // reader -> agree | disagree
+}
+
+// Patient holds the demographics the panel shows.
+type Patient struct {
+	MRN        string `json:"mrn,omitempty"`
+	BSN        string `json:"bsn,omitempty"`
+	Family     string `json:"family,omitempty"`     // surname as written, "van den Berg"
+	Prefix     string `json:"prefix,omitempty"`     // own surname prefix, "van den"
+	Surname    string `json:"surname,omitempty"`    // own surname, "Berg"
+	Given      string `json:"given,omitempty"`      // given name
+	Initials   string `json:"initials,omitempty"`   // further given names or initials
+	BirthDate  string `json:"birthDate,omitempty"`  // YYYY-MM-DD
+	Sex        string `json:"sex,omitempty"`        // M, F, O, U
+}
+
+func (p Patient) isZero() bool { return p == Patient{} }

@@ -1,0 +1,62 @@
+package worklist
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"strings"
+)
+
+// keys builds every Redis key of a store. All keys of one site share the
+// hash tag {site}; prefix separates stores that share a database (tests).
+type keys struct{ prefix string }
+
+func (k keys) tag(site string) string { return k.prefix + "{" + site + "}:" }
+
+// study is a hash: v (version) and d (the study as JSON).
+func (k keys) study(site, acc string) string { return k.tag(site) + "study:" + acc }
+
+// ranking is the site's reading order: a sorted set of accessions scored
+// by triage.Score.
+func (k keys) ranking(site string) string { return k.tag(site) + "ranking" }
+
+// changes is the site's change stream.
+func (k keys) changes(site string) string { return k.tag(site) + "changes" }
+
+// pending holds events for an accession not yet ordered, in arrival order.
+func (k keys) pending(site, acc string) string { return k.tag(site) + "pending:" + acc }
+
+// dedupe holds the ACK of an applied message, by a hash of its source ID.
+func (k keys) dedupe(site, source string) string {
+	sum := sha256.Sum256([]byte(source))
+	return k.tag(site) + "seen:" + hex.EncodeToString(sum[:12])
+}
+
+// patient indexes the open studies of a patient by MRN.
+func (k keys) patient(site, mrn string) string { return k.tag(site) + "patient:" + mrn }
+
+// turnaround is the stream of reported studies' turnaround records.
+func (k keys) turnaround(site string) string { return k.tag(site) + "turnaround" }
+
+// audit is the site's audit trail (claims, overrides, views).
+func (k keys) audit(site string) string { return k.tag(site) + "audit" }
+
+// sites is the set of sites the store has seen; it carries no tag, as it
+// spans sites.
+func (k keys) sites() string { return k.prefix + "sites" }
+
+// deadLetters is the list of refused messages.
+func (k keys) deadLetters() string { return k.prefix + "deadletters" }
+
+// validID reports whether s may be a site or accession: 1 to 64 printable
+// characters without braces, which would break the hash tag.
+func validID(s string) bool {
+	if s == "" || len(s) > 64 || strings.ContainsAny(s, "{}") {
+		return false
+	}
+	for _, r := range s {
+		if r < ' ' || r == 0x7f {
+			return false
+		}
+	}
+	return true
+}

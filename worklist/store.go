@@ -1,0 +1,359 @@
+package worklist
+
+import (
+	"context"
+	_ "embed"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strconv"
+	"sync/atomic"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/voorrang/voorrang/triage"
+)
+
+var (
+	//go:embed scripts/apply.lua
+	applySource string
+	//go:embed scripts/pend.lua
+	pendSource string
+)
+
+// A Store keeps studies in Redis. It is safe for concurrent use, also by
+// several processes on one Redis.
+type Store struct {
+	rdb   redis.UniversalClient
+	keys  keys
+	rules atomic.Pointer[triage.Rules]
+	opts  Options
+	apply *redis.Script
+	pend  *redis.Script
+}
+
+// Options tune a Store; the zero value of each field is a sensible default.
+type Options struct {
+	// Prefix is put before every key, to separate stores in one database.
+	Prefix string
+	// Rules rank studies; nil means triage.DefaultRules().
+	Rules *triage.Rules
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+	// StreamLength bounds each site's change stream (approximately);
+	// zero means 10,000 entries.
+	StreamLength int64
+	// DedupeTTL is how long the ACK of an applied message is kept to answer
+	// a resend; zero means 7 days.
+	DedupeTTL time.Duration
+	// PendingTTL is how long events for an accession never ordered are
+	// kept; zero means 30 days.
+	PendingTTL time.Duration
+	// ClaimTTL is how long a claim lasts unless renewed; zero means 20 minutes.
+	ClaimTTL time.Duration
+	// Logger receives warnings, never patient data; nil means slog.Default().
+	Logger *slog.Logger
+}
+
+// New returns a Store on rdb.
+func New(rdb redis.UniversalClient, opts Options) *Store {
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.StreamLength == 0 {
+		opts.StreamLength = 10_000
+	}
+	if opts.DedupeTTL == 0 {
+		opts.DedupeTTL = 7 * 24 * time.Hour
+	}
+	if opts.PendingTTL == 0 {
+		opts.PendingTTL = 30 * 24 * time.Hour
+	}
+	if opts.ClaimTTL == 0 {
+		opts.ClaimTTL = 20 * time.Minute
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.Default()
+	}
+	s := &Store{rdb: rdb, keys: keys{prefix: opts.Prefix}, opts: opts,
+		apply: redis.NewScript(applySource), pend: redis.NewScript(pendSource)}
+	rules := opts.Rules
+	if rules == nil {
+		rules = triage.DefaultRules()
+	}
+	s.rules.Store(rules)
+	return s
+}
+
+// SetRules replaces the triage rules; studies are ranked by them from
+// their next change on (and every read re-ranks for display).
+func (s *Store) SetRules(r *triage.Rules) { s.rules.Store(r) }
+
+// Rules returns the triage rules in force.
+func (s *Store) Rules() *triage.Rules { return s.rules.Load() }
+
+// Ping reports whether Redis answers.
+func (s *Store) Ping(ctx context.Context) error { return s.rdb.Ping(ctx).Err() }
+
+// An Outcome says what Apply did.
+type Outcome struct {
+	// Duplicate is true when the input was applied before; Ack then holds
+	// the value stored with it (the ACK the sender got).
+	Duplicate bool
+	Ack       []byte
+	// Pending is true when the event waits for its order.
+	Pending bool
+	// Changed is false when the event changed nothing (stale or repeated).
+	Changed bool
+	// Study is the study after the event; nil when pending or a duplicate.
+	Study *Study
+	// Position is the change stream ID of the change, if one was recorded.
+	Position string
+}
+
+// maxAttempts bounds the compare-and-set loop; each conflict means another
+// writer made progress, so running out means heavy contention on one study.
+const maxAttempts = 50
+
+// Apply applies e to its study, durably: when it returns without error the
+// study, its rank, one change record and the de-duplication key (e.Source
+// with the value ack) are stored together. An event for an accession not
+// yet ordered is kept and merged when the order arrives.
+func (s *Store) Apply(ctx context.Context, e Event, ack []byte) (Outcome, error) {
+	if !validID(e.Site) {
+		return Outcome{}, fmt.Errorf("%w: site must be 1 to 64 printable characters without braces", ErrInvalid)
+	}
+	if e.Kind == PatientUpdated {
+		return s.applyPatient(ctx, e, ack)
+	}
+	if !validID(e.Accession) {
+		return Outcome{}, fmt.Errorf("%w: accession number must be 1 to 64 printable characters without braces", ErrInvalid)
+	}
+	dedupe := ""
+	if e.Source != "" {
+		dedupe = s.keys.dedupe(e.Site, e.Source)
+		if len(ack) == 0 {
+			ack = []byte("applied")
+		}
+	}
+	m := mutation{site: e.Site, acc: e.Accession, dedupeKey: dedupe, dedupeVal: string(ack),
+		create: e.Kind.createsStudy(), pendEvent: &e}
+	m.fn = func(st *Study, now time.Time) (bool, *AuditRecord, error) {
+		changed, err := st.apply(e, now)
+		return changed, nil, err
+	}
+	return s.mutate(ctx, m)
+}
+
+// A mutation is one compare-and-set change of a study.
+type mutation struct {
+	site, acc            string
+	dedupeKey, dedupeVal string
+	// create allows the mutation to create the study; otherwise a missing
+	// study is ErrNotFound, or, with pendEvent, the event waits.
+	create    bool
+	pendEvent *Event
+	fn        func(st *Study, now time.Time) (changed bool, audit *AuditRecord, err error)
+}
+
+func (s *Store) mutate(ctx context.Context, m mutation) (Outcome, error) {
+	sk := s.keys.study(m.site, m.acc)
+	pk := s.keys.pending(m.site, m.acc)
+	for attempt := 0; attempt < maxAttempts; attempt++ {
+		st, version, pending, seen, err := s.read(ctx, sk, pk, m.dedupeKey)
+		if err != nil {
+			return Outcome{}, err
+		}
+		if seen != nil {
+			return Outcome{Duplicate: true, Ack: seen}, nil
+		}
+		now := s.opts.Now()
+		if st == nil {
+			if !m.create {
+				if m.pendEvent == nil {
+					return Outcome{}, fmt.Errorf("%w: no study %s at %s", ErrNotFound, m.acc, m.site)
+				}
+				out, retry, err := s.keepPending(ctx, sk, pk, m)
+				if retry {
+					continue
+				}
+				return out, err
+			}
+			st = &Study{Site: m.site, Accession: m.acc}
+		}
+		before := *st
+		wasOnList := st.OnList
+		changed := false
+		for _, pe := range pending {
+			c, err := st.apply(pe, now)
+			if err != nil {
+				s.opts.Logger.Warn("worklist: dropped a pending event", "site", m.site, "kind", pe.Kind, "err", err)
+			}
+			changed = changed || c
+		}
+		c, audit, err := m.fn(st, now)
+		if err != nil {
+			return Outcome{}, err
+		}
+		changed = changed || c
+		if !changed && version > 0 {
+			// Nothing to write, but a resend must still find its ACK.
+			if m.dedupeKey != "" {
+				if err := s.rdb.SetNX(ctx, m.dedupeKey, m.dedupeVal, s.opts.DedupeTTL).Err(); err != nil {
+					return Outcome{}, fmt.Errorf("record %s: %w", m.acc, err)
+				}
+			}
+			return Outcome{Study: st}, nil
+		}
+		st.refresh(s.rules.Load(), now)
+		st.Version, st.UpdatedAt = version+1, now
+		pos, retry, err := s.write(ctx, m, st, &before, version, wasOnList, len(pending), audit)
+		if retry {
+			continue
+		}
+		if err != nil {
+			return Outcome{}, err
+		}
+		if pos.dup != nil {
+			return Outcome{Duplicate: true, Ack: pos.dup}, nil
+		}
+		if version == 0 {
+			if err := s.rdb.SAdd(ctx, s.keys.sites(), m.site).Err(); err != nil {
+				return Outcome{}, fmt.Errorf("record site: %w", err)
+			}
+		}
+		return Outcome{Changed: true, Study: st, Position: pos.id}, nil
+	}
+	return Outcome{}, fmt.Errorf("%w: study %s at %s changed %d times while being written; try again", ErrConflict, m.acc, m.site, maxAttempts)
+}
+
+// read returns the study (nil if none), its version, the pending events of
+// its accession and the value of the de-duplication key, in one round trip.
+func (s *Store) read(ctx context.Context, sk, pk, dk string) (*Study, int64, []Event, []byte, error) {
+	pipe := s.rdb.Pipeline()
+	hm := pipe.HMGet(ctx, sk, "v", "d")
+	pl := pipe.LRange(ctx, pk, 0, -1)
+	var dg *redis.StringCmd
+	if dk != "" {
+		dg = pipe.Get(ctx, dk)
+	}
+	if _, err := pipe.Exec(ctx); err != nil && !errors.Is(err, redis.Nil) {
+		return nil, 0, nil, nil, fmt.Errorf("read study: %w", err)
+	}
+	if dg != nil {
+		if b, err := dg.Bytes(); err == nil {
+			return nil, 0, nil, b, nil
+		}
+	}
+	var pending []Event
+	for _, raw := range pl.Val() {
+		var e Event
+		if err := json.Unmarshal([]byte(raw), &e); err != nil {
+			return nil, 0, nil, nil, fmt.Errorf("read pending event: %w", err)
+		}
+		pending = append(pending, e)
+	}
+	vals := hm.Val()
+	if len(vals) != 2 || vals[0] == nil {
+		return nil, 0, pending, nil, nil
+	}
+	v, err := strconv.ParseInt(fmt.Sprint(vals[0]), 10, 64)
+	if err != nil {
+		return nil, 0, nil, nil, fmt.Errorf("read study version: %w", err)
+	}
+	var st Study
+	if err := json.Unmarshal([]byte(fmt.Sprint(vals[1])), &st); err != nil {
+		return nil, 0, nil, nil, fmt.Errorf("read study: %w", err)
+	}
+	return &st, v, pending, nil, nil
+}
+
+// keepPending stores an event for an accession that has no study yet.
+func (s *Store) keepPending(ctx context.Context, sk, pk string, m mutation) (out Outcome, retry bool, err error) {
+	data, err := json.Marshal(m.pendEvent)
+	if err != nil {
+		return Outcome{}, false, fmt.Errorf("encode event: %w", err)
+	}
+	keys := []string{sk, pk, m.dedupeKey}
+	if m.dedupeKey == "" {
+		keys[2] = s.keys.dedupe(m.site, "-")
+	}
+	res, err := s.pend.Run(ctx, s.rdb, keys, data, m.dedupeVal, int64(s.opts.DedupeTTL/time.Second)).StringSlice()
+	if err != nil {
+		return Outcome{}, false, fmt.Errorf("keep pending event: %w", err)
+	}
+	switch res[0] {
+	case "dup":
+		return Outcome{Duplicate: true, Ack: []byte(res[1])}, false, nil
+	case "conflict":
+		return Outcome{}, true, nil
+	}
+	if err := s.rdb.Expire(ctx, pk, s.opts.PendingTTL).Err(); err != nil {
+		return Outcome{}, false, fmt.Errorf("keep pending event: %w", err)
+	}
+	return Outcome{Pending: true, Changed: true}, false, nil
+}
+
+type written struct {
+	id  string
+	dup []byte
+}
+
+// write runs the compare-and-set script for st.
+func (s *Store) write(ctx context.Context, m mutation, st, before *Study, version int64, wasOnList bool, pending int, audit *AuditRecord) (written, bool, error) {
+	data, err := json.Marshal(st)
+	if err != nil {
+		return written{}, false, fmt.Errorf("encode study: %w", err)
+	}
+	score, kind := "", ""
+	switch {
+	case st.OnList:
+		score, kind = strconv.FormatInt(triage.Score(st.Rank), 10), "upsert"
+	case wasOnList:
+		kind = "remove"
+	}
+	var tat []byte
+	if st.Status == StatusFinal && before.Status != StatusFinal {
+		if tat, err = json.Marshal(newTurnaround(st)); err != nil {
+			return written{}, false, fmt.Errorf("encode turnaround: %w", err)
+		}
+	}
+	patientOp := ""
+	if st.Patient.MRN != "" {
+		patientOp = "add"
+		if st.Status.closed() {
+			patientOp = "rem"
+		}
+	}
+	var auditData []byte
+	if audit != nil {
+		if auditData, err = json.Marshal(audit); err != nil {
+			return written{}, false, fmt.Errorf("encode audit: %w", err)
+		}
+	}
+	dk := m.dedupeKey
+	if dk == "" {
+		dk = s.keys.dedupe(m.site, "-")
+	}
+	keys := []string{
+		s.keys.study(m.site, m.acc), s.keys.ranking(m.site), s.keys.changes(m.site), dk,
+		s.keys.pending(m.site, m.acc), s.keys.turnaround(m.site), s.keys.patient(m.site, st.Patient.MRN),
+		s.keys.audit(m.site),
+	}
+	res, err := s.apply.Run(ctx, s.rdb, keys,
+		version, version+1, data, score, m.acc, kind, s.opts.StreamLength,
+		m.dedupeVal, int64(s.opts.DedupeTTL/time.Second), pending, tat, patientOp, auditData,
+	).StringSlice()
+	if err != nil {
+		return written{}, false, fmt.Errorf("write study: %w", err)
+	}
+	switch res[0] {
+	case "dup":
+		return written{dup: []byte(res[1])}, false, nil
+	case "conflict":
+		return written{}, true, nil
+	}
+	return written{id: res[1]}, false, nil
+}

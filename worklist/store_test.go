@@ -1,0 +1,403 @@
+package worklist
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/voorrang/voorrang/triage"
+)
+
+// testRedis connects to the Redis the tests use: VOORRANG_TEST_REDIS or
+// 127.0.0.1:6379. Tests fail, never skip, when it does not answer:
+// `make test` starts one.
+func testRedis(t testing.TB) *redis.Client {
+	t.Helper()
+	addr := os.Getenv("VOORRANG_TEST_REDIS")
+	if addr == "" {
+		addr = "127.0.0.1:6379"
+	}
+	rdb := redis.NewClient(&redis.Options{Addr: addr})
+	if err := rdb.Ping(context.Background()).Err(); err != nil {
+		t.Fatalf("Redis at %s does not answer (run `make test`, which starts one): %v", addr, err)
+	}
+	t.Cleanup(func() { rdb.Close() })
+	return rdb
+}
+
+// testPrefix returns a key prefix of the test's own, and removes its keys
+// before and after the test.
+func testPrefix(t testing.TB, rdb *redis.Client) string {
+	t.Helper()
+	var b [6]byte
+	rand.Read(b[:])
+	prefix := "test:" + hex.EncodeToString(b[:]) + ":"
+	clean := func() {
+		ctx := context.Background()
+		iter := rdb.Scan(ctx, 0, prefix+"*", 1000).Iterator()
+		for iter.Next(ctx) {
+			rdb.Del(ctx, iter.Val())
+		}
+	}
+	clean()
+	t.Cleanup(clean)
+	return prefix
+}
+
+// clock is a settable test clock.
+type clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *clock) Add(d time.Duration) {
+	c.mu.Lock()
+	c.t = c.t.Add(d)
+	c.mu.Unlock()
+}
+
+var t0 = time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
+
+func newTestStore(t testing.TB) (*Store, *clock) {
+	t.Helper()
+	rdb := testRedis(t)
+	c := &clock{t: t0}
+	return New(rdb, Options{Prefix: testPrefix(t, rdb), Now: c.Now}), c
+}
+
+func order(kind EventKind, site, acc string, at time.Time, mod func(*Order)) Event {
+	o := &Order{
+		Patient:      Patient{MRN: "1234567", Family: "van den Berg", Prefix: "van den", Surname: "Berg", Given: "Jan", BirthDate: "1958-04-12", Sex: "M"},
+		PatientClass: "O", Priority: "R", Modality: "CT", ProcedureCode: "CTTHAB",
+		ProcedureText: "CT thorax-abdomen", OrderedAt: t0.Add(-48 * time.Hour),
+	}
+	if mod != nil {
+		mod(o)
+	}
+	return Event{Kind: kind, Site: site, Accession: acc, At: at, Order: o, Source: fmt.Sprintf("HIX|%s|%s-%s-%d", site, acc, kind, at.Unix())}
+}
+
+func aiResult(site, acc, id, code string, positive bool, conf float64) Event {
+	algo := triage.Algorithm{ID: "aidoc-pe", Name: "Incidental PE", Version: "2.1", Vendor: "Aidoc"}
+	if code == "ICH" {
+		algo.ID, algo.Name = "aidoc-ich", "ICH"
+	}
+	return Event{Kind: AIResultReceived, Site: site, Accession: acc, At: t0, Source: "ai:" + id,
+		AI: &AIResult{ID: id, Algorithm: algo, ProducedAt: t0,
+			Findings: []triage.Finding{{Code: code, Display: code, Positive: positive, Confidence: conf}}}}
+}
+
+func mustApply(t *testing.T, s *Store, e Event) Outcome {
+	t.Helper()
+	out, err := s.Apply(context.Background(), e, []byte("ACK-"+e.Source))
+	if err != nil {
+		t.Fatalf("Apply %s %s: %v", e.Kind, e.Accession, err)
+	}
+	return out
+}
+
+func listAccessions(t *testing.T, s *Store, q Query) []string {
+	t.Helper()
+	page, err := s.List(context.Background(), q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var accs []string
+	for _, st := range page.Studies {
+		accs = append(accs, st.Accession)
+	}
+	return accs
+}
+
+func TestLifecycle(t *testing.T) {
+	s, clk := newTestStore(t)
+	ctx := context.Background()
+	// A routine oncology CT: ordered, then completed.
+	out := mustApply(t, s, order(OrderPlaced, "ZHWEST", "W1", t0, nil))
+	if out.Study.OnList || out.Study.Status != StatusOrdered {
+		t.Fatalf("after NW: status %s onList %v", out.Study.Status, out.Study.OnList)
+	}
+	mustApply(t, s, order(ExamCompleted, "ZHWEST", "W1", t0.Add(time.Hour), nil))
+	mustApply(t, s, order(ExamCompleted, "ZHWEST", "W2", t0.Add(time.Hour), func(o *Order) { o.PatientClass = "I" }))
+	st, err := s.Get(ctx, "ZHWEST", "W1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !st.OnList || st.Status != StatusCompleted || st.Rank.Band != triage.Routine {
+		t.Fatalf("completed: onList %v status %s band %s", st.OnList, st.Status, st.Rank.Band)
+	}
+	if got := listAccessions(t, s, Query{}); fmt.Sprint(got) != "[W2 W1]" {
+		t.Errorf("list %v, want the inpatient W2 before the outpatient W1", got)
+	}
+
+	// An incidental PE found by AI puts W1 on top.
+	clk.Add(10 * time.Minute)
+	out = mustApply(t, s, aiResult("ZHWEST", "W1", "r1", "PE", true, 0.94))
+	if out.Study.Rank.Band != triage.Critical {
+		t.Fatalf("after PE: band %s, reasons %v", out.Study.Rank.Band, out.Study.Rank.Reasons)
+	}
+	if got := listAccessions(t, s, Query{}); fmt.Sprint(got) != "[W1 W2]" {
+		t.Errorf("list %v, want W1 first", got)
+	}
+	if out.Study.FirstFlagAt != clk.Now() {
+		t.Errorf("FirstFlagAt %v, want %v", out.Study.FirstFlagAt, clk.Now())
+	}
+
+	// The same result again changes nothing and answers as before.
+	dup := mustApply(t, s, aiResult("ZHWEST", "W1", "r1", "PE", true, 0.94))
+	if !dup.Duplicate || string(dup.Ack) != "ACK-ai:r1" {
+		t.Errorf("resend: duplicate %v ack %q", dup.Duplicate, dup.Ack)
+	}
+
+	// A late, older status message does not move the study back.
+	mustApply(t, s, order(ExamStarted, "ZHWEST", "W1", t0.Add(30*time.Minute), nil))
+	if st, _ := s.Get(ctx, "ZHWEST", "W1"); st.Status != StatusCompleted {
+		t.Errorf("after a late IP: status %s", st.Status)
+	}
+
+	// A final report takes it off the list and records its turnaround.
+	out = mustApply(t, s, Event{Kind: ReportFinal, Site: "ZHWEST", Accession: "W1", At: t0.Add(2 * time.Hour),
+		Source: "HIX|ZHWEST|rep1", Report: &Report{Reader: "Jansen"}})
+	if out.Study.OnList || out.Study.Status != StatusFinal {
+		t.Fatalf("after final: status %s onList %v", out.Study.Status, out.Study.OnList)
+	}
+	if got := listAccessions(t, s, Query{}); fmt.Sprint(got) != "[W2]" {
+		t.Errorf("list %v, want [W2]", got)
+	}
+	tat, err := s.rdb.XRange(ctx, s.keys.turnaround("ZHWEST"), "-", "+").Result()
+	if err != nil || len(tat) != 1 {
+		t.Fatalf("turnaround records: %v %v", tat, err)
+	}
+
+	// A cancel takes W2 off.
+	mustApply(t, s, Event{Kind: OrderCancelled, Site: "ZHWEST", Accession: "W2", At: t0.Add(3 * time.Hour), Source: "c"})
+	if got := listAccessions(t, s, Query{}); len(got) != 0 {
+		t.Errorf("list %v after cancel, want empty", got)
+	}
+	// The change stream holds one record per change of the list.
+	n, _ := s.rdb.XLen(ctx, s.keys.changes("ZHWEST")).Result()
+	if n < 4 {
+		t.Errorf("change stream has %d records", n)
+	}
+}
+
+func TestNegativeAIResultNeverLowers(t *testing.T) {
+	s, _ := newTestStore(t)
+	mustApply(t, s, order(ExamCompleted, "ZHWEST", "W1", t0, func(o *Order) { o.Priority = "S" }))
+	before, _ := s.Get(context.Background(), "ZHWEST", "W1")
+	out := mustApply(t, s, aiResult("ZHWEST", "W1", "n1", "PE", false, 0.02))
+	if out.Study.Rank.Band != before.Rank.Band || !out.Study.Rank.Due.Equal(before.Rank.Due) {
+		t.Errorf("negative result moved the study: %v %v -> %v %v", before.Rank.Band, before.Rank.Due, out.Study.Rank.Band, out.Study.Rank.Due)
+	}
+}
+
+func TestResultBeforeOrder(t *testing.T) {
+	s, _ := newTestStore(t)
+	out := mustApply(t, s, aiResult("ZHOOST", "E9", "early", "ICH", true, 0.91))
+	if !out.Pending {
+		t.Fatalf("AI result before its order: %+v, want pending", out)
+	}
+	if got := listAccessions(t, s, Query{}); len(got) != 0 {
+		t.Fatalf("list %v, want empty before the order", got)
+	}
+	// The resend of a pending result is a duplicate too.
+	if dup := mustApply(t, s, aiResult("ZHOOST", "E9", "early", "ICH", true, 0.91)); !dup.Duplicate {
+		t.Errorf("resend of a pending result: %+v", dup)
+	}
+	out = mustApply(t, s, order(OrderPlaced, "ZHOOST", "E9", t0, func(o *Order) { o.PatientClass = "E"; o.ProcedureText = "CT hersenen" }))
+	if len(out.Study.Results) != 1 || !out.Study.OnList || out.Study.Rank.Band != triage.Critical {
+		t.Fatalf("after the order: results %d onList %v band %s", len(out.Study.Results), out.Study.OnList, out.Study.Rank.Band)
+	}
+	if n, _ := s.rdb.LLen(context.Background(), s.keys.pending("ZHOOST", "E9")).Result(); n != 0 {
+		t.Errorf("%d pending events left", n)
+	}
+}
+
+// TestConcurrentWriters hammers one study from many goroutines through two
+// stores on the same Redis: no result may be lost.
+func TestConcurrentWriters(t *testing.T) {
+	a, _ := newTestStore(t)
+	b := New(testRedis(t), Options{Prefix: a.opts.Prefix, Now: a.opts.Now})
+	mustApply(t, a, order(ExamCompleted, "ZHWEST", "W1", t0, nil))
+	const n = 40
+	var wg sync.WaitGroup
+	errs := make(chan error, n)
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			s := a
+			if i%2 == 1 {
+				s = b
+			}
+			e := aiResult("ZHWEST", "W1", fmt.Sprintf("r%d", i), "PE", i%3 == 0, 0.9)
+			if _, err := s.Apply(context.Background(), e, []byte("ok")); err != nil {
+				errs <- err
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+	st, err := a.Get(context.Background(), "ZHWEST", "W1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(st.Results) != n || st.Version != n+1 {
+		t.Errorf("results %d version %d, want %d and %d", len(st.Results), st.Version, n, n+1)
+	}
+}
+
+func TestClaims(t *testing.T) {
+	s, clk := newTestStore(t)
+	ctx := context.Background()
+	mustApply(t, s, order(ExamCompleted, "ZHWEST", "W1", t0, nil))
+	if _, err := s.Claim(ctx, "ZHWEST", "W1", "jansen", false); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Claim(ctx, "ZHWEST", "W1", "pietersen", false); !errors.Is(err, ErrConflict) {
+		t.Fatalf("second claim: %v, want ErrConflict", err)
+	}
+	if got := listAccessions(t, s, Query{ClaimedBy: "jansen"}); fmt.Sprint(got) != "[W1]" {
+		t.Errorf("claimed by jansen: %v", got)
+	}
+	if got := listAccessions(t, s, Query{Unclaimed: true}); len(got) != 0 {
+		t.Errorf("unclaimed: %v", got)
+	}
+	st, err := s.Claim(ctx, "ZHWEST", "W1", "pietersen", true)
+	if err != nil || st.Claim.By != "pietersen" {
+		t.Fatalf("override: %v %+v", err, st)
+	}
+	audit, _ := s.rdb.XRange(ctx, s.keys.audit("ZHWEST"), "-", "+").Result()
+	if len(audit) != 2 || !containsAll(fmt.Sprint(audit[1].Values), `"action":"override"`, `"previous":"jansen"`) {
+		t.Errorf("audit trail %v", audit)
+	}
+	if _, err := s.Release(ctx, "ZHWEST", "W1", "jansen", false); !errors.Is(err, ErrConflict) {
+		t.Errorf("release of someone else's claim: %v", err)
+	}
+	// A lease expires.
+	clk.Add(21 * time.Minute)
+	if _, err := s.Claim(ctx, "ZHWEST", "W1", "jansen", false); err != nil {
+		t.Errorf("claim after the lease ran out: %v", err)
+	}
+	if st, err := s.Release(ctx, "ZHWEST", "W1", "jansen", false); err != nil || st.Claim != nil {
+		t.Errorf("release: %v %+v", err, st)
+	}
+	if _, err := s.Claim(ctx, "ZHWEST", "NOPE", "jansen", false); !errors.Is(err, ErrNotFound) {
+		t.Errorf("claim of an unknown study: %v", err)
+	}
+}
+
+func containsAll(s string, subs ...string) bool {
+	for _, sub := range subs {
+		if !strings.Contains(s, sub) {
+			return false
+		}
+	}
+	return true
+}
+
+func TestListAcrossSitesAndPaging(t *testing.T) {
+	s, _ := newTestStore(t)
+	// 30 studies over 3 sites, with due times interleaved.
+	for i := range 30 {
+		site := []string{"A", "B", "C"}[i%3]
+		acc := fmt.Sprintf("X%02d", i)
+		mustApply(t, s, order(ExamCompleted, site, acc, t0.Add(time.Duration(i)*time.Minute), func(o *Order) {
+			if i%5 == 0 {
+				o.Priority = "S"
+			}
+			if i%2 == 0 {
+				o.Modality = "MR"
+			}
+		}))
+	}
+	all := listAccessions(t, s, Query{Limit: 500})
+	if len(all) != 30 {
+		t.Fatalf("%d studies listed", len(all))
+	}
+	var paged []string
+	for off := 0; off < 30; off += 7 {
+		paged = append(paged, listAccessions(t, s, Query{Offset: off, Limit: 7})...)
+	}
+	if fmt.Sprint(paged) != fmt.Sprint(all) {
+		t.Errorf("paging gives\n%v\nwant\n%v", paged, all)
+	}
+	// Stat orders (every fifth) come first, in due order.
+	if fmt.Sprint(all[:6]) != "[X00 X05 X10 X15 X20 X25]" {
+		t.Errorf("first six %v", all[:6])
+	}
+	if got := listAccessions(t, s, Query{Band: triage.Urgent, Limit: 100}); len(got) != 6 {
+		t.Errorf("urgent band: %v", got)
+	}
+	if got := listAccessions(t, s, Query{Sites: []string{"B"}, Modalities: []string{"MR"}, Limit: 100}); len(got) != 5 {
+		t.Errorf("site B MR: %v", got)
+	}
+	page, _ := s.List(context.Background(), Query{Limit: 10})
+	if page.Total != 30 || !page.More {
+		t.Errorf("total %d more %v", page.Total, page.More)
+	}
+}
+
+func TestPatientUpdate(t *testing.T) {
+	s, _ := newTestStore(t)
+	mustApply(t, s, order(ExamCompleted, "ZHWEST", "W1", t0, nil))
+	mustApply(t, s, order(OrderPlaced, "ZHWEST", "W2", t0, nil))
+	upd := Event{Kind: PatientUpdated, Site: "ZHWEST", At: t0, Source: "adt1",
+		Patient: &Patient{MRN: "1234567", Family: "de Vries-van Dijk", Prefix: "de", Surname: "Vries", Given: "Anna", BirthDate: "1959-04-12"}}
+	mustApply(t, s, upd)
+	for _, acc := range []string{"W1", "W2"} {
+		st, _ := s.Get(context.Background(), "ZHWEST", acc)
+		if st.Patient.Family != "de Vries-van Dijk" || st.Patient.BirthDate != "1959-04-12" || st.Patient.Sex != "M" {
+			t.Errorf("%s patient %+v", acc, st.Patient)
+		}
+	}
+	if dup := mustApply(t, s, upd); !dup.Duplicate {
+		t.Errorf("resend of the update: %+v", dup)
+	}
+}
+
+func TestInvalidInput(t *testing.T) {
+	s, _ := newTestStore(t)
+	for _, e := range []Event{
+		{Kind: OrderPlaced, Site: "", Accession: "A"},
+		{Kind: OrderPlaced, Site: "X", Accession: ""},
+		{Kind: OrderPlaced, Site: "X{", Accession: "A"},
+		{Kind: PatientUpdated, Site: "X", Patient: &Patient{}},
+	} {
+		if _, err := s.Apply(context.Background(), e, nil); !errors.Is(err, ErrInvalid) {
+			t.Errorf("Apply(%+v) = %v, want ErrInvalid", e, err)
+		}
+	}
+}
+
+func TestDeadLetters(t *testing.T) {
+	s, _ := newTestStore(t)
+	ctx := context.Background()
+	for i := range 3 {
+		if err := s.AddDeadLetter(ctx, DeadLetter{Code: "AR", Reason: fmt.Sprint("bad ", i), Message: "MSH|..."}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, total, err := s.DeadLetters(ctx, 0, 2)
+	if err != nil || total != 3 || len(got) != 2 || got[0].Reason != "bad 2" {
+		t.Errorf("dead letters %+v total %d err %v", got, total, err)
+	}
+}

@@ -1,0 +1,300 @@
+package worklist
+
+import (
+	"fmt"
+	"reflect"
+	"time"
+
+	"github.com/voorrang/voorrang/triage"
+)
+
+// A Status is where a study is in its life.
+type Status string
+
+// Study statuses, in the order a study normally passes them.
+const (
+	StatusOrdered     Status = "ordered"
+	StatusScheduled   Status = "scheduled"
+	StatusInProgress  Status = "in-progress"
+	StatusCompleted   Status = "completed" // images exist: waiting to be read
+	StatusPreliminary Status = "preliminary"
+	StatusFinal       Status = "final"
+	StatusCancelled   Status = "cancelled"
+)
+
+var statusOrder = map[Status]int{
+	StatusOrdered: 1, StatusScheduled: 2, StatusInProgress: 3, StatusCompleted: 4,
+	StatusPreliminary: 5, StatusFinal: 6, StatusCancelled: 6,
+}
+
+// closed reports whether the study is off the reading list for good.
+func (s Status) closed() bool { return s == StatusFinal || s == StatusCancelled }
+
+// A Study is one imaging study (one accession number at one site) with
+// everything Voorrang knows of it.
+type Study struct {
+	Site      string `json:"site"`
+	Accession string `json:"accession"`
+	Status    Status `json:"status"`
+	// OnList is true while the study waits to be read: from exam completion
+	// (or the first AI result, which proves images exist) to a final report
+	// or a cancel.
+	OnList bool `json:"onList"`
+
+	Patient          Patient `json:"patient"`
+	PatientClass     string  `json:"patientClass,omitempty"`
+	Priority         string  `json:"priority,omitempty"`
+	Modality         string  `json:"modality,omitempty"`
+	ProcedureCode    string  `json:"procedureCode,omitempty"`
+	ProcedureText    string  `json:"procedureText,omitempty"`
+	OrderingLocation string  `json:"orderingLocation,omitempty"`
+	StudyUID         string  `json:"studyUID,omitempty"`
+
+	OrderedAt     time.Time `json:"orderedAt,omitzero"`
+	CompletedAt   time.Time `json:"completedAt,omitzero"`
+	FirstFlagAt   time.Time `json:"firstFlagAt,omitzero"` // first positive AI finding received
+	PreliminaryAt time.Time `json:"preliminaryAt,omitzero"`
+	ReportedAt    time.Time `json:"reportedAt,omitzero"`
+	CancelledAt   time.Time `json:"cancelledAt,omitzero"`
+	Reader        string    `json:"reader,omitempty"`
+	// OrderUpdatedAt is the source time of the last order message applied,
+	// so that an older message arriving late does not undo a newer one.
+	OrderUpdatedAt time.Time `json:"orderUpdatedAt,omitzero"`
+
+	Results []AIResult `json:"results,omitempty"`
+	Claim   *Claim     `json:"claim,omitempty"`
+	// FirstClaimedAt is when a reader first claimed the study (turnaround).
+	FirstClaimedAt time.Time `json:"firstClaimedAt,omitzero"`
+
+	Rank      triage.Rank `json:"rank"`
+	Version   int64       `json:"version"`
+	UpdatedAt time.Time   `json:"updatedAt"`
+}
+
+// A Claim is a reader's lease on a study.
+type Claim struct {
+	By    string    `json:"by"`
+	At    time.Time `json:"at"`
+	Until time.Time `json:"until"`
+}
+
+// heldAt reports whether the claim is in force at t.
+func (c *Claim) heldAt(t time.Time) bool { return c != nil && t.Before(c.Until) }
+
+// apply applies e to the study and reports whether anything changed.
+// An event that is stale (an older order message after a newer one) or a
+// repeat (an AI result already held) changes nothing. received is when
+// Voorrang received the event.
+func (s *Study) apply(e Event, received time.Time) (bool, error) {
+	switch e.Kind {
+	case OrderPlaced, OrderChanged, OrderScheduled, ExamStarted, ExamCompleted:
+		return s.applyOrder(e), nil
+	case OrderCancelled:
+		if s.Status.closed() {
+			return false, nil
+		}
+		s.mergeOrder(e)
+		s.Status, s.CancelledAt = StatusCancelled, e.At
+		return true, nil
+	case ReportPreliminary:
+		if s.Status.closed() || s.Status == StatusPreliminary {
+			return false, nil
+		}
+		s.Status, s.PreliminaryAt = StatusPreliminary, e.At
+		s.setReader(e)
+		return true, nil
+	case ReportFinal, ReportCorrected:
+		if s.Status == StatusFinal {
+			if e.Kind == ReportCorrected && e.Report != nil && e.Report.Reader != "" && e.Report.Reader != s.Reader {
+				s.Reader = e.Report.Reader
+				return true, nil
+			}
+			return false, nil
+		}
+		s.Status, s.ReportedAt = StatusFinal, e.At
+		s.setReader(e)
+		return true, nil
+	case AIResultReceived:
+		return s.applyAI(e, received), nil
+	case PatientUpdated:
+		if e.Patient == nil || s.Patient == mergePatient(s.Patient, *e.Patient) {
+			return false, nil
+		}
+		s.Patient = mergePatient(s.Patient, *e.Patient)
+		return true, nil
+	}
+	return false, fmt.Errorf("unknown event kind %q", e.Kind)
+}
+
+func (s *Study) setReader(e Event) {
+	if e.Report != nil && e.Report.Reader != "" {
+		s.Reader = e.Report.Reader
+	}
+}
+
+// applyOrder merges an order message and moves the status forward.
+func (s *Study) applyOrder(e Event) bool {
+	before := *s
+	if !e.At.IsZero() && e.At.Before(s.OrderUpdatedAt) {
+		// A late, older message: it may fill gaps but not undo anything.
+		s.fillOrder(e)
+	} else {
+		s.mergeOrder(e)
+		if !e.At.IsZero() {
+			s.OrderUpdatedAt = e.At
+		}
+	}
+	next := map[EventKind]Status{
+		OrderPlaced: StatusOrdered, OrderChanged: StatusOrdered, OrderScheduled: StatusScheduled,
+		ExamStarted: StatusInProgress, ExamCompleted: StatusCompleted,
+	}[e.Kind]
+	switch {
+	case s.Status == "":
+		s.Status = next
+	case s.Status == StatusCancelled && e.Kind == OrderPlaced:
+		s.Status, s.CancelledAt = next, time.Time{} // re-ordered after a cancel
+	case !s.Status.closed() && statusOrder[next] > statusOrder[s.Status]:
+		s.Status = next
+	}
+	if e.Kind == ExamCompleted && s.CompletedAt.IsZero() {
+		s.CompletedAt = e.At
+		if e.Order != nil && !e.Order.CompletedAt.IsZero() {
+			s.CompletedAt = e.Order.CompletedAt
+		}
+	}
+	return !s.equal(&before)
+}
+
+func (s *Study) mergeOrder(e Event) {
+	o := e.Order
+	if o == nil {
+		return
+	}
+	s.Patient = mergePatient(s.Patient, o.Patient)
+	set := func(dst *string, v string) {
+		if v != "" {
+			*dst = v
+		}
+	}
+	set(&s.PatientClass, o.PatientClass)
+	set(&s.Priority, o.Priority)
+	set(&s.Modality, o.Modality)
+	set(&s.ProcedureCode, o.ProcedureCode)
+	set(&s.ProcedureText, o.ProcedureText)
+	set(&s.OrderingLocation, o.OrderingLocation)
+	set(&s.StudyUID, o.StudyUID)
+	if !o.OrderedAt.IsZero() && (s.OrderedAt.IsZero() || o.OrderedAt.Before(s.OrderedAt)) {
+		s.OrderedAt = o.OrderedAt
+	}
+}
+
+// fillOrder sets only what the study lacks.
+func (s *Study) fillOrder(e Event) {
+	o := e.Order
+	if o == nil {
+		return
+	}
+	fill := func(dst *string, v string) {
+		if *dst == "" {
+			*dst = v
+		}
+	}
+	fill(&s.PatientClass, o.PatientClass)
+	fill(&s.Priority, o.Priority)
+	fill(&s.Modality, o.Modality)
+	fill(&s.ProcedureCode, o.ProcedureCode)
+	fill(&s.ProcedureText, o.ProcedureText)
+	fill(&s.OrderingLocation, o.OrderingLocation)
+	fill(&s.StudyUID, o.StudyUID)
+	if s.Patient.isZero() {
+		s.Patient = o.Patient
+	}
+	if !o.OrderedAt.IsZero() && (s.OrderedAt.IsZero() || o.OrderedAt.Before(s.OrderedAt)) {
+		s.OrderedAt = o.OrderedAt
+	}
+}
+
+// mergePatient overwrites a's fields with b's non-empty ones.
+func mergePatient(a, b Patient) Patient {
+	set := func(dst *string, v string) {
+		if v != "" {
+			*dst = v
+		}
+	}
+	set(&a.MRN, b.MRN)
+	set(&a.BSN, b.BSN)
+	if b.Family != "" { // a name is replaced whole
+		a.Family, a.Prefix, a.Surname, a.Given, a.Initials = b.Family, b.Prefix, b.Surname, b.Given, b.Initials
+	}
+	set(&a.BirthDate, b.BirthDate)
+	set(&a.Sex, b.Sex)
+	return a
+}
+
+// applyAI adds an AI result unless the study holds it already.
+func (s *Study) applyAI(e Event, received time.Time) bool {
+	if e.AI == nil {
+		return false
+	}
+	for _, r := range s.Results {
+		if r.ID == e.AI.ID {
+			return false
+		}
+	}
+	r := *e.AI
+	if r.ReceivedAt.IsZero() {
+		r.ReceivedAt = received
+	}
+	for i := range r.Findings {
+		if r.Findings[i].Algorithm.ID == "" {
+			r.Findings[i].Algorithm = r.Algorithm
+		}
+		if r.Findings[i].ProducedAt.IsZero() {
+			r.Findings[i].ProducedAt = r.ProducedAt
+		}
+		if r.Findings[i].Positive && s.FirstFlagAt.IsZero() {
+			s.FirstFlagAt = r.ReceivedAt
+		}
+	}
+	s.Results = append(s.Results, r)
+	if s.Status == "" {
+		s.Status = StatusCompleted
+	}
+	return true
+}
+
+// refresh recomputes what follows from the study's facts: whether it is
+// on the reading list, and its rank.
+func (s *Study) refresh(rules *triage.Rules, now time.Time) {
+	switch {
+	case s.Status.closed():
+		s.OnList = false
+	case s.Status == StatusCompleted || s.Status == StatusPreliminary:
+		s.OnList = true
+	default:
+		s.OnList = len(s.Results) > 0 // images exist when an AI has read them
+	}
+	s.Rank = rules.Rank(s.facts(), now)
+}
+
+// facts returns what triage ranks the study by.
+func (s *Study) facts() triage.Facts {
+	f := triage.Facts{
+		Priority: s.Priority, PatientClass: s.PatientClass, Modality: s.Modality,
+		ProcedureCode: s.ProcedureCode, ProcedureText: s.ProcedureText,
+		OrderingLocation: s.OrderingLocation, OrderedAt: s.OrderedAt, CompletedAt: s.CompletedAt,
+	}
+	for _, r := range s.Results {
+		f.Findings = append(f.Findings, r.Findings...)
+	}
+	return f
+}
+
+// equal compares the facts two studies hold (not their rank or version).
+func (s *Study) equal(o *Study) bool {
+	a, b := *s, *o
+	a.Rank, b.Rank = triage.Rank{}, triage.Rank{}
+	a.Results, b.Results = nil, nil
+	a.Claim, b.Claim = nil, nil
+	return reflect.DeepEqual(a, b) && len(s.Results) == len(o.Results)
+}
