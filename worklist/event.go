@@ -83,15 +83,15 @@ type AIResult struct {
 
 // Patient holds the demographics the panel shows.
 type Patient struct {
-	MRN        string `json:"mrn,omitempty"`
-	BSN        string `json:"bsn,omitempty"`
-	Family     string `json:"family,omitempty"`     // surname as written, "van den Berg"
-	Prefix     string `json:"prefix,omitempty"`     // own surname prefix, "van den"
-	Surname    string `json:"surname,omitempty"`    // own surname, "Berg"
-	Given      string `json:"given,omitempty"`      // given name
-	Initials   string `json:"initials,omitempty"`   // further given names or initials
-	BirthDate  string `json:"birthDate,omitempty"`  // YYYY-MM-DD
-	Sex        string `json:"sex,omitempty"`        // M, F, O, U
+	MRN       string `json:"mrn,omitempty"`
+	BSN       string `json:"bsn,omitempty"`
+	Family    string `json:"family,omitempty"`    // surname as written, "van den Berg"
+	Prefix    string `json:"prefix,omitempty"`    // own surname prefix, "van den"
+	Surname   string `json:"surname,omitempty"`   // own surname, "Berg"
+	Given     string `json:"given,omitempty"`     // given name
+	Initials  string `json:"initials,omitempty"`  // further given names or initials
+	BirthDate string `json:"birthDate,omitempty"` // YYYY-MM-DD
+	Sex       string `json:"sex,omitempty"`       // M, F, O, U
 }
 
 func (p Patient) isZero() bool { return p == Patient{} }
