@@ -21,8 +21,8 @@ var (
 var (
 	peAlgorithm       = Algorithm{ID: "aidoc-pe", Name: "Incidental PE", Version: "2.1", Vendor: "Aidoc"}
 	ichAlgorithm      = Algorithm{ID: "aidoc-ich", Name: "BriefCase ICH", Version: "v5", Vendor: "Aidoc"}
-	fractureAlgorithm = Algorithm{ID: "gleamer-boneview", Name: "BoneView", Version: "2.3", Vendor: "Gleamer"}
-	noduleAlgorithm   = Algorithm{ID: "lung-nodule", Version: "1"} // no name: the rules' name is used
+	fractureAlgorithm = Algorithm{ID: "gleamer-fx", Name: "BoneView", Version: "2.3", Vendor: "Gleamer"}
+	noduleAlgorithm   = Algorithm{ID: "lunit-cxr", Version: "1"} // no name: the rules' name is used
 )
 
 func pe(positive bool, confidence float64) Finding {
@@ -34,7 +34,7 @@ func ich(confidence float64) Finding {
 }
 
 func fracture(confidence float64) Finding {
-	return Finding{Code: "FRACTURE", Display: "Fracture", Positive: true, Confidence: confidence, Algorithm: fractureAlgorithm}
+	return Finding{Code: "FX", Display: "Fracture", Positive: true, Confidence: confidence, Algorithm: fractureAlgorithm}
 }
 
 // study returns the facts of a completed study with the given priority,
@@ -260,13 +260,13 @@ func TestRankDefaults(t *testing.T) {
 			name: "lung nodule and bone age are informational",
 			facts: study("", "O", "CT", oncologyCT,
 				Finding{Code: "NODULE", Display: "Nodule 6 mm", Positive: true, Confidence: 0.88, Algorithm: noduleAlgorithm},
-				Finding{Code: "BONEAGE", Display: "Bone age 11 y", Positive: true, Confidence: 0.7, Algorithm: Algorithm{ID: "bone-age", Name: "BoneXpert"}},
+				Finding{Code: "BONEAGE", Display: "Bone age 11 y", Positive: true, Confidence: 0.7, Algorithm: Algorithm{ID: "gleamer-ba", Name: "BoneXpert"}},
 			),
 			band: Routine,
 			due:  completed.Add(72 * time.Hour),
 			reasons: []Reason{
 				{ReasonPatientClass, "outpatient"},
-				{ReasonAIInfo, "AI: lung nodule 88% (Lung nodule v1), informational"},
+				{ReasonAIInfo, "AI: lung nodule 88% (Lunit INSIGHT CXR v1), informational"},
 				{ReasonAIInfo, "AI: bone age 70% (BoneXpert), informational"},
 				waiting3h,
 			},
