@@ -1,6 +1,7 @@
-// Package ingest turns HL7 messages received over MLLP into acknowledged
-// work: it parses each message, checks that Voorrang understands it, and
-// answers with the ACK the sender's interface engine expects.
+// Package ingest turns HL7 messages received over MLLP into stored
+// worklist events: it parses each message, maps it to events, applies them
+// to the store, and answers with the ACK the sender's interface engine
+// expects — AA only once the store has confirmed the write.
 package ingest
 
 import (
@@ -8,12 +9,14 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync/atomic"
 	"time"
 
 	"github.com/voorrang/voorrang/hl7"
+	"github.com/voorrang/voorrang/worklist"
 )
 
-// Supported lists the message types Voorrang understands, by MSH-9.1 and
+// supported lists the message types Voorrang understands, by MSH-9.1 and
 // the trigger events of each in MSH-9.2.
 var supported = map[string][]string{
 	"ORM": {"O01"},
@@ -22,8 +25,16 @@ var supported = map[string][]string{
 	"ADT": {"A08"},
 }
 
+// A Store applies events durably and keeps refused messages.
+type Store interface {
+	Apply(ctx context.Context, e worklist.Event, ack []byte) (worklist.Outcome, error)
+	AddDeadLetter(ctx context.Context, d worklist.DeadLetter) error
+}
+
 // A Handler answers the messages of an MLLP server.
 type Handler struct {
+	Store   Store
+	Mapping Mapping
 	// Application and Facility name Voorrang in its ACKs when the message
 	// names no receiver.
 	Application, Facility string
@@ -31,41 +42,122 @@ type Handler struct {
 	Logger *slog.Logger
 	// Now is the clock of the ACKs; nil means time.Now.
 	Now func() time.Time
+
+	stats Stats
 }
 
-// ServeMLLP answers one message: AA when it is parsed and of a type
-// Voorrang understands, AR with an ERR segment saying why when not.
+// Stats counts the messages a Handler answered, by outcome.
+type Stats struct {
+	Accepted, Duplicates, Pending, Rejected, Errors atomic.Int64
+}
+
+// Stats returns the handler's counters.
+func (h *Handler) Stats() *Stats { return &h.stats }
+
+// ServeMLLP answers one message: AA once its events are stored (or the
+// original ACK when the message was applied before), AR with an ERR
+// segment when it cannot be parsed or is not a type Voorrang understands,
+// AE when it cannot be applied (data missing, or the store unavailable; the
+// sender should resend). Refused messages are kept as dead letters.
 func (h *Handler) ServeMLLP(ctx context.Context, raw []byte) []byte {
 	ack := hl7.Ack{Application: h.Application, Facility: h.Facility, Time: h.now()}
-	msgs := hl7.Split(raw)
-	if len(msgs) > 1 {
-		ack.Code = hl7.AR
-		ack.Errors = []hl7.AckError{{Code: hl7.CodeSegmentSequence,
-			Text: fmt.Sprintf("frame holds %d messages; send one message per MLLP frame", len(msgs))}}
-		h.logger().Warn("ingest: refused frame with several messages", "messages", len(msgs))
-		return ack.ForRaw(raw)
+	if msgs := hl7.Split(raw); len(msgs) > 1 {
+		return h.reject(ctx, raw, nil, ack, hl7.AckError{Code: hl7.CodeSegmentSequence,
+			Text: fmt.Sprintf("frame holds %d messages; send one message per MLLP frame", len(msgs))})
 	}
 	m, err := hl7.Parse(raw)
 	if err != nil {
-		ack.Code = hl7.AR
 		var pe *hl7.ParseError
+		e := hl7.AckError{Code: hl7.CodeSegmentSequence, Text: err.Error()}
 		if errors.As(err, &pe) {
-			ack.Errors = []hl7.AckError{hl7.ErrorFor(pe)}
-		} else {
-			ack.Errors = []hl7.AckError{{Code: hl7.CodeSegmentSequence, Text: err.Error()}}
+			e = hl7.ErrorFor(pe)
 		}
-		h.logger().Warn("ingest: refused unparseable message", "err", err)
-		return ack.ForRaw(raw)
+		return h.reject(ctx, raw, nil, ack, e)
 	}
 	if e, ok := checkType(m); !ok {
-		ack.Code = hl7.AR
-		ack.Errors = []hl7.AckError{e}
-		code, trigger, _ := m.Type()
-		h.logger().Warn("ingest: refused unsupported message", "type", code+"^"+trigger, "control_id", m.ControlID())
-		return ack.For(m)
+		return h.reject(ctx, raw, m, ack, e)
+	}
+	n := normaliser{mapping: h.Mapping}
+	events, err := n.events(m)
+	if err != nil {
+		var me *mapError
+		if errors.As(err, &me) {
+			return h.fail(ctx, raw, m, ack, me.AckError)
+		}
+		return h.fail(ctx, raw, m, ack, hl7.AckError{Code: hl7.CodeInternalError, Text: err.Error()})
 	}
 	ack.Code = hl7.AA
-	return ack.For(m)
+	accepted := ack.For(m)
+	source := m.Get("MSH-3") + "|" + m.Get("MSH-4") + "|" + m.ControlID()
+	var original []byte
+	pending := false
+	for i, e := range events {
+		e.Source = source
+		if i > 0 {
+			e.Source = fmt.Sprintf("%s#%d", source, i+1)
+		}
+		out, err := h.Store.Apply(ctx, e, accepted)
+		if err != nil {
+			code := hl7.CodeInternalError
+			text := "the worklist store is unavailable; resend later"
+			if errors.Is(err, worklist.ErrInvalid) {
+				code, text = hl7.CodeDataType, err.Error()
+			} else {
+				h.logger().Error("ingest: store failed", "control_id", m.ControlID(), "err", err)
+			}
+			return h.fail(ctx, raw, m, ack, hl7.AckError{Code: code, Text: text})
+		}
+		if out.Duplicate && i == 0 {
+			original = out.Ack
+		}
+		pending = pending || out.Pending
+	}
+	switch {
+	case original != nil:
+		h.stats.Duplicates.Add(1)
+		return original
+	case pending:
+		h.stats.Pending.Add(1)
+	}
+	h.stats.Accepted.Add(1)
+	return accepted
+}
+
+// reject answers AR and keeps the message.
+func (h *Handler) reject(ctx context.Context, raw []byte, m *hl7.Message, ack hl7.Ack, e hl7.AckError) []byte {
+	h.stats.Rejected.Add(1)
+	ack.Code, ack.Errors = hl7.AR, []hl7.AckError{e}
+	return h.refuse(ctx, raw, m, ack)
+}
+
+// fail answers AE and keeps the message.
+func (h *Handler) fail(ctx context.Context, raw []byte, m *hl7.Message, ack hl7.Ack, e hl7.AckError) []byte {
+	h.stats.Errors.Add(1)
+	ack.Code, ack.Errors = hl7.AE, []hl7.AckError{e}
+	return h.refuse(ctx, raw, m, ack)
+}
+
+func (h *Handler) refuse(ctx context.Context, raw []byte, m *hl7.Message, ack hl7.Ack) []byte {
+	reason := ack.Errors[0].Text
+	d := worklist.DeadLetter{At: h.now(), Code: string(ack.Code), Reason: reason, Message: string(raw)}
+	attrs := []any{"code", ack.Code, "reason", reason}
+	var out []byte
+	if m != nil {
+		code, trigger, _ := m.Type()
+		d.Source = m.Get("MSH-3") + "|" + m.Get("MSH-4") + "|" + m.ControlID()
+		d.Site = m.Get("MSH-4")
+		attrs = append(attrs, "type", code+"^"+trigger, "control_id", m.ControlID())
+		out = ack.For(m)
+	} else {
+		out = ack.ForRaw(raw)
+	}
+	h.logger().Warn("ingest: refused message", attrs...)
+	if h.Store != nil {
+		if err := h.Store.AddDeadLetter(ctx, d); err != nil {
+			h.logger().Error("ingest: could not keep a refused message", "err", err)
+		}
+	}
+	return out
 }
 
 // checkType returns the error to report when m's type is not supported.

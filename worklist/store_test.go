@@ -2,11 +2,8 @@ package worklist
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
-	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -14,44 +11,13 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/voorrang/voorrang/internal/redistest"
 	"github.com/voorrang/voorrang/triage"
 )
 
-// testRedis connects to the Redis the tests use: VOORRANG_TEST_REDIS or
-// 127.0.0.1:6379. Tests fail, never skip, when it does not answer:
-// `make test` starts one.
-func testRedis(t testing.TB) *redis.Client {
-	t.Helper()
-	addr := os.Getenv("VOORRANG_TEST_REDIS")
-	if addr == "" {
-		addr = "127.0.0.1:6379"
-	}
-	rdb := redis.NewClient(&redis.Options{Addr: addr})
-	if err := rdb.Ping(context.Background()).Err(); err != nil {
-		t.Fatalf("Redis at %s does not answer (run `make test`, which starts one): %v", addr, err)
-	}
-	t.Cleanup(func() { rdb.Close() })
-	return rdb
-}
+func testRedis(t testing.TB) *redis.Client { return redistest.Client(t) }
 
-// testPrefix returns a key prefix of the test's own, and removes its keys
-// before and after the test.
-func testPrefix(t testing.TB, rdb *redis.Client) string {
-	t.Helper()
-	var b [6]byte
-	rand.Read(b[:])
-	prefix := "test:" + hex.EncodeToString(b[:]) + ":"
-	clean := func() {
-		ctx := context.Background()
-		iter := rdb.Scan(ctx, 0, prefix+"*", 1000).Iterator()
-		for iter.Next(ctx) {
-			rdb.Del(ctx, iter.Val())
-		}
-	}
-	clean()
-	t.Cleanup(clean)
-	return prefix
-}
+func testPrefix(t testing.TB, rdb *redis.Client) string { return redistest.Prefix(t, rdb) }
 
 // clock is a settable test clock.
 type clock struct {
