@@ -4,27 +4,41 @@ package ui
 
 import (
 	"context"
-	"errors"
 	"log/slog"
 	"net"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/fiber/v2/middleware/recover"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"github.com/valyala/fasthttp/fasthttpadaptor"
 )
 
 // A Server serves Voorrang over HTTP.
 type Server struct {
-	app    *fiber.App
-	logger *slog.Logger
+	app      *fiber.App
+	logger   *slog.Logger
+	store    Store
+	sections sections
+	now      func() time.Time
 }
 
 // Config holds what the HTTP side needs from the rest of the service.
 type Config struct {
+	Store  Store
 	Logger *slog.Logger
 	// Version is reported by /healthz.
 	Version string
+	// Sections are the parts of the department the list can be filtered
+	// by; nil means DefaultSections.
+	Sections []Section
+	// Metrics is the registry /metrics serves; nil serves an empty one.
+	Metrics *prometheus.Registry
 	// BodyLimit is the largest request body accepted; zero means 1 MiB.
 	BodyLimit int
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
 }
 
 // New returns a Server with its routes.
@@ -37,7 +51,13 @@ func New(cfg Config) *Server {
 	if limit == 0 {
 		limit = 1 << 20
 	}
-	s := &Server{logger: log}
+	s := &Server{logger: log, store: cfg.Store, sections: cfg.Sections, now: cfg.Now}
+	if s.sections == nil {
+		s.sections = DefaultSections()
+	}
+	if s.now == nil {
+		s.now = time.Now
+	}
 	s.app = fiber.New(fiber.Config{
 		AppName:               "voorrang",
 		DisableStartupMessage: true,
@@ -47,9 +67,23 @@ func New(cfg Config) *Server {
 		IdleTimeout:           2 * time.Minute,
 		ErrorHandler:          s.handleError,
 	})
+	// A panic becomes a 500 with no panic text for the client.
+	s.app.Use(recover.New())
 	s.app.Get("/healthz", func(c *fiber.Ctx) error {
 		return c.JSON(fiber.Map{"status": "ok", "version": cfg.Version})
 	})
+	s.app.Get("/readyz", s.getReady)
+	reg := cfg.Metrics
+	if reg == nil {
+		reg = prometheus.NewRegistry()
+	}
+	metrics := fasthttpadaptor.NewFastHTTPHandler(promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
+	s.app.Get("/metrics", func(c *fiber.Ctx) error {
+		metrics(c.Context())
+		return nil
+	})
+	s.routes(s.app.Group("/api/v1"))
+	s.app.Get("/api/v1/sections", func(c *fiber.Ctx) error { return c.JSON(s.sections) })
 	return s
 }
 
@@ -67,14 +101,6 @@ func (s *Server) Shutdown(ctx context.Context) error {
 // handleError turns an error into a JSON answer with a stable code and a
 // message that holds no internals.
 func (s *Server) handleError(c *fiber.Ctx, err error) error {
-	status := fiber.StatusInternalServerError
-	code, msg := "internal", "internal error"
-	var fe *fiber.Error
-	if errors.As(err, &fe) {
-		status = fe.Code
-		code, msg = "http", fe.Message
-	} else {
-		s.logger.Error("http: request failed", "method", c.Method(), "route", c.Route().Path, "err", err)
-	}
-	return c.Status(status).JSON(fiber.Map{"error": fiber.Map{"code": code, "message": msg}})
+	status, body := statusOf(err, s.logger, c.Route().Path)
+	return c.Status(status).JSON(fiber.Map{"error": body})
 }

@@ -3,6 +3,7 @@
 //	voorrang [serve] [flags]    run the service (the default)
 //	voorrang send --to HOST:PORT FILE...
 //	                            send HL7 files over MLLP and print each ACK
+//	voorrang rules              print the built-in triage rules
 //	voorrang version            print the version
 //
 // Every flag has an environment variable: --http is VOORRANG_HTTP, and so on.
@@ -17,6 +18,8 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+
+	"github.com/voorrang/voorrang/triage"
 )
 
 // version is set at build time with -ldflags "-X main.version=...".
@@ -50,6 +53,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return runServe(ctx, args, getenv, stdout, stderr)
 	case "send":
 		return runSend(ctx, args, getenv, stdout, stderr)
+	case "rules":
+		_, err := stdout.Write(triage.DefaultRulesYAML())
+		return err
 	case "version":
 		fmt.Fprintln(stdout, "voorrang", version)
 		return nil
@@ -64,6 +70,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 const usage = `Usage:
   voorrang [serve] [flags]             run the service (default)
   voorrang send --to HOST:PORT FILE... send HL7 files over MLLP, print each ACK
+  voorrang rules                       print the built-in triage rules (a --rules file to start from)
   voorrang version                     print the version
 Run "voorrang COMMAND -h" for a command's flags. Every flag can also be set
 in the environment: --http as VOORRANG_HTTP, --log-format as VOORRANG_LOG_FORMAT.

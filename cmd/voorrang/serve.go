@@ -9,27 +9,51 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
 	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"github.com/voorrang/voorrang/hl7/mllp"
 	"github.com/voorrang/voorrang/ingest"
 	"github.com/voorrang/voorrang/ui"
+	"github.com/voorrang/voorrang/worklist"
 )
 
 // serveConfig holds the options of the serve command.
 type serveConfig struct {
 	httpAddr        string
 	mllpAddr        string
+	redisURL        string
+	dataDir         string
+	memory          bool
+	rulesFile       string
+	accession       string
+	aiSenders       string
+	claimTTL        time.Duration
 	maxMessageSize  int
 	mllpIdle        time.Duration
 	tlsCert, tlsKey string
 	shutdownTimeout time.Duration
 	log             logFlags
+
+	keyPrefix string // tests: keys of their own on a shared Redis
 }
 
 func (c *serveConfig) register(fs *flag.FlagSet) {
 	fs.StringVar(&c.httpAddr, "http", ":8080", "HTTP listen address (panel, API, /healthz)")
 	fs.StringVar(&c.mllpAddr, "mllp", ":2575", "MLLP listen address for HL7 v2 feeds")
+	fs.StringVar(&c.redisURL, "redis", "", "Redis URL (redis://host:6379/0, rediss://, unix://; Sentinel with ?master_name=); empty: the embedded store")
+	fs.StringVar(&c.dataDir, "data-dir", "var", "folder for the embedded store's data")
+	fs.BoolVar(&c.memory, "memory", false, "embedded store in memory only (nothing persisted), even when redis-server is installed")
+	fs.StringVar(&c.rulesFile, "rules", "", "triage rules file (YAML; `voorrang rules` prints the defaults); reloaded on SIGHUP")
+	fs.StringVar(&c.accession, "accession-fields", "OBR-18,ORC-3.1,OBR-3.1,IPC-1.1", "where the accession number is, tried in order")
+	fs.StringVar(&c.aiSenders, "ai-senders", "AIPLATFORM", "sending applications (MSH-3) whose ORU^R01 carry AI results, comma-separated")
+	fs.DurationVar(&c.claimTTL, "claim-ttl", 20*time.Minute, "how long a claim lasts unless renewed")
 	fs.IntVar(&c.maxMessageSize, "max-message-size", mllp.DefaultMaxSize, "largest HL7 message accepted, in bytes (reports may embed PDFs)")
 	fs.DurationVar(&c.mllpIdle, "mllp-idle-timeout", mllp.DefaultIdleTimeout, "how long an idle MLLP connection is kept open")
 	fs.StringVar(&c.tlsCert, "mllp-tls-cert", "", "PEM certificate file: serve MLLP over TLS")
@@ -42,7 +66,12 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	var cfg serveConfig
 	fs := newFlagSet("voorrang serve", stderr)
 	cfg.register(fs)
-	if err := parseFlags(fs, args, getenv); err != nil {
+	if err := parseFlags(fs, args, func(k string) string {
+		if k == "VOORRANG_REDIS" {
+			return getenv("VOORRANG_REDIS_URL")
+		}
+		return getenv(k)
+	}); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {
@@ -52,27 +81,39 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	if err != nil {
 		return err
 	}
-	srv, err := newService(cfg, log)
+	srv, err := newService(ctx, cfg, log)
 	if err != nil {
 		return err
 	}
+	defer srv.close()
 	return srv.run(ctx)
 }
 
-// service is the running Voorrang: its listeners and servers.
+// service is the running Voorrang: its store, listeners and servers.
 type service struct {
-	cfg      serveConfig
-	log      *slog.Logger
-	mllpLn   net.Listener
-	httpLn   net.Listener
-	mllp     *mllp.Server
-	http     *ui.Server
-	shutdown time.Duration
+	cfg        serveConfig
+	log        *slog.Logger
+	store      *worklist.Store
+	closeStore func()
+	handler    *ingest.Handler
+	mllpLn     net.Listener
+	httpLn     net.Listener
+	mllp       *mllp.Server
+	http       *ui.Server
 }
 
-// newService opens the listeners, so that a caller (or a test using port
-// 0) knows the addresses before run.
-func newService(cfg serveConfig, log *slog.Logger) (*service, error) {
+// newService opens the store and the listeners, so that a caller (or a
+// test using port 0) knows the addresses before run.
+func newService(ctx context.Context, cfg serveConfig, log *slog.Logger) (*service, error) {
+	rules, err := loadRules(cfg.rulesFile)
+	if err != nil {
+		return nil, err
+	}
+	mapping := ingest.DefaultMapping()
+	if mapping.Accession, err = ingest.ParsePaths(cfg.accession); err != nil {
+		return nil, fmt.Errorf("--accession-fields: %w", err)
+	}
+	mapping.AISenders = splitList(cfg.aiSenders)
 	var tlsConfig *tls.Config
 	if cfg.tlsCert != "" || cfg.tlsKey != "" {
 		cert, err := tls.LoadX509KeyPair(cfg.tlsCert, cfg.tlsKey)
@@ -81,30 +122,75 @@ func newService(cfg serveConfig, log *slog.Logger) (*service, error) {
 		}
 		tlsConfig = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
 	}
-	mllpLn, err := net.Listen("tcp", cfg.mllpAddr)
+	rdb, closeStore, err := openRedis(context.WithoutCancel(ctx), cfg.redisURL, cfg.dataDir, cfg.memory, log)
 	if err != nil {
+		return nil, err
+	}
+	s := &service{cfg: cfg, log: log, closeStore: closeStore}
+	s.store = worklist.New(rdb, worklist.Options{Rules: rules, ClaimTTL: cfg.claimTTL, Logger: log, Prefix: cfg.keyPrefix})
+	if s.mllpLn, err = net.Listen("tcp", cfg.mllpAddr); err != nil {
+		closeStore()
 		return nil, fmt.Errorf("MLLP: %w", err)
 	}
-	httpLn, err := net.Listen("tcp", cfg.httpAddr)
-	if err != nil {
-		mllpLn.Close()
+	if s.httpLn, err = net.Listen("tcp", cfg.httpAddr); err != nil {
+		s.mllpLn.Close()
+		closeStore()
 		return nil, fmt.Errorf("HTTP: %w", err)
 	}
-	s := &service{cfg: cfg, log: log, mllpLn: mllpLn, httpLn: httpLn, shutdown: cfg.shutdownTimeout}
+	s.handler = &ingest.Handler{Store: s.store, Mapping: mapping, Application: "VOORRANG", Logger: log}
 	s.mllp = &mllp.Server{
-		Handler:     &ingest.Handler{Application: "VOORRANG", Logger: log},
+		Handler:     s.handler,
 		TLSConfig:   tlsConfig,
 		MaxSize:     cfg.maxMessageSize,
 		IdleTimeout: cfg.mllpIdle,
 		Logger:      log,
 	}
-	s.http = ui.New(ui.Config{Logger: log, Version: version})
+	s.http = ui.New(ui.Config{Store: s.store, Logger: log, Version: version, Metrics: s.metrics()})
 	return s, nil
+}
+
+func splitList(s string) []string {
+	var out []string
+	for _, f := range strings.Split(s, ",") {
+		if f = strings.TrimSpace(f); f != "" {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// metrics registers the service's counters. Labels hold outcomes, never
+// patient data.
+func (s *service) metrics() *prometheus.Registry {
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	st := s.handler.Stats()
+	for outcome, v := range map[string]interface{ Load() int64 }{
+		"accepted": &st.Accepted, "duplicate": &st.Duplicates, "pending": &st.Pending,
+		"rejected": &st.Rejected, "error": &st.Errors,
+	} {
+		reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{
+			Name: "voorrang_hl7_messages_total", Help: "HL7 messages answered, by outcome (accepted includes pending).",
+			ConstLabels: prometheus.Labels{"outcome": outcome},
+		}, func() float64 { return float64(v.Load()) }))
+	}
+	mstats := func(f func(mllp.Stats) int64) func() float64 {
+		return func() float64 { return float64(f(s.mllp.Stats())) }
+	}
+	reg.MustRegister(
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "voorrang_mllp_connections", Help: "MLLP connections open."},
+			mstats(func(m mllp.Stats) int64 { return m.ConnsOpen })),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "voorrang_mllp_frame_errors_total", Help: "MLLP frames too large, cut or timed out."},
+			mstats(func(m mllp.Stats) int64 { return m.FrameErrors })),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "voorrang_mllp_bytes_total", Help: "Bytes of HL7 messages received."},
+			mstats(func(m mllp.Stats) int64 { return m.Bytes })),
+	)
+	return reg
 }
 
 // run serves until ctx is cancelled, then shuts down gracefully: it stops
 // accepting, lets MLLP connections finish the message in hand and write
-// its ACK, and waits for HTTP requests in flight.
+// its ACK, and waits for HTTP requests in flight. SIGHUP reloads the rules.
 func (s *service) run(ctx context.Context) error {
 	s.log.Info("voorrang: serving", "version", version,
 		"http", s.httpLn.Addr().String(), "mllp", s.mllpLn.Addr().String())
@@ -117,15 +203,25 @@ func (s *service) run(ctx context.Context) error {
 		errc <- err
 	}()
 	go func() { errc <- s.http.Serve(s.httpLn) }()
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
 
 	var err error
-	select {
-	case <-ctx.Done():
-		s.log.Info("voorrang: shutting down")
-	case err = <-errc:
-		s.log.Error("voorrang: server stopped", "err", err)
+loop:
+	for {
+		select {
+		case <-ctx.Done():
+			s.log.Info("voorrang: shutting down")
+			break loop
+		case err = <-errc:
+			s.log.Error("voorrang: server stopped", "err", err)
+			break loop
+		case <-hup:
+			s.reloadRules()
+		}
 	}
-	sctx, cancel := context.WithTimeout(context.Background(), s.shutdown)
+	sctx, cancel := context.WithTimeout(context.Background(), s.cfg.shutdownTimeout)
 	defer cancel()
 	if e := s.mllp.Shutdown(sctx); e != nil {
 		s.log.Warn("voorrang: MLLP shutdown", "err", e)
@@ -136,3 +232,22 @@ func (s *service) run(ctx context.Context) error {
 	s.log.Info("voorrang: stopped")
 	return err
 }
+
+// reloadRules reads the rules file again; a file with errors leaves the
+// rules in force.
+func (s *service) reloadRules() {
+	if s.cfg.rulesFile == "" {
+		s.log.Info("voorrang: SIGHUP: no --rules file; the built-in rules stay")
+		return
+	}
+	r, err := loadRules(s.cfg.rulesFile)
+	if err != nil {
+		s.log.Error("voorrang: rules not reloaded; the old rules stay", "err", err)
+		return
+	}
+	s.store.SetRules(r)
+	s.log.Info("voorrang: rules reloaded", "file", s.cfg.rulesFile)
+}
+
+// close releases the store; call it after run.
+func (s *service) close() { s.closeStore() }

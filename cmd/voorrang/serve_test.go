@@ -16,14 +16,18 @@ import (
 
 	"github.com/voorrang/voorrang/hl7"
 	"github.com/voorrang/voorrang/hl7/mllp"
+	"github.com/voorrang/voorrang/internal/redistest"
 )
 
 // startService runs serve on free loopback ports until the test ends.
 func startService(t *testing.T) *service {
 	t.Helper()
-	cfg := serveConfig{httpAddr: "127.0.0.1:0", mllpAddr: "127.0.0.1:0", shutdownTimeout: 5 * time.Second}
+	rdb := redistest.Client(t)
+	cfg := serveConfig{httpAddr: "127.0.0.1:0", mllpAddr: "127.0.0.1:0", shutdownTimeout: 5 * time.Second,
+		redisURL: "redis://" + redistest.Addr() + "/0", keyPrefix: redistest.Prefix(t, rdb),
+		accession: "OBR-18,ORC-3.1,OBR-3.1,IPC-1.1", aiSenders: "AIPLATFORM", claimTTL: 20 * time.Minute}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	srv, err := newService(cfg, log)
+	srv, err := newService(context.Background(), cfg, log)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -35,6 +39,7 @@ func startService(t *testing.T) *service {
 		if err := <-done; err != nil {
 			t.Errorf("run: %v", err)
 		}
+		srv.close()
 	})
 	return srv
 }

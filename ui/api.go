@@ -1,0 +1,246 @@
+package ui
+
+import (
+	"context"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/voorrang/voorrang/triage"
+	"github.com/voorrang/voorrang/worklist"
+)
+
+// Store is what the HTTP side needs of the worklist.
+type Store interface {
+	Apply(ctx context.Context, e worklist.Event, ack []byte) (worklist.Outcome, error)
+	Get(ctx context.Context, site, acc string) (*worklist.Study, error)
+	List(ctx context.Context, q worklist.Query) (worklist.Page, error)
+	Claim(ctx context.Context, site, acc, reader string, override bool) (*worklist.Study, error)
+	Release(ctx context.Context, site, acc, reader string, override bool) (*worklist.Study, error)
+	Feedback(ctx context.Context, site, acc, resultID, reader string, agree bool) (*worklist.Study, error)
+	DeadLetters(ctx context.Context, offset, limit int) ([]worklist.DeadLetter, int64, error)
+	Ping(ctx context.Context) error
+}
+
+func (s *Server) routes(api fiber.Router) {
+	api.Get("/worklist", s.getWorklist)
+	api.Get("/studies/:site/:accession", s.getStudy)
+	api.Post("/studies/:site/:accession/claim", s.postClaim)
+	api.Post("/studies/:site/:accession/release", s.postRelease)
+	api.Post("/ai-results", s.postAIResult)
+	api.Post("/ai-results/:id/feedback", s.postFeedback)
+	api.Get("/dead-letters", s.getDeadLetters)
+}
+
+// param returns a path parameter, unescaped and copied: Fiber reuses the
+// memory of its values once the handler returns.
+func param(c *fiber.Ctx, name string) string {
+	v := c.Params(name)
+	if u, err := url.PathUnescape(v); err == nil {
+		v = u
+	}
+	return strings.Clone(v)
+}
+
+func query(c *fiber.Ctx, name string) string { return strings.Clone(c.Query(name)) }
+
+// list reads a filter that may be repeated or comma-separated.
+func list(c *fiber.Ctx, name string) []string {
+	var out []string
+	for _, v := range c.Context().QueryArgs().PeekMulti(name) {
+		for _, s := range strings.Split(string(v), ",") {
+			if s = strings.TrimSpace(s); s != "" {
+				out = append(out, s)
+			}
+		}
+	}
+	return out
+}
+
+func intQuery(c *fiber.Ctx, name string, def, limit int) (int, error) {
+	v := c.Query(name)
+	if v == "" {
+		return def, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 0 || n > limit {
+		return 0, invalid(name, name+" must be a whole number from 0 to "+strconv.Itoa(limit))
+	}
+	return n, nil
+}
+
+// getWorklist serves the reading list: ?site=&modality=&band=&claimedBy=&unclaimed=true&offset=&limit=
+func (s *Server) getWorklist(c *fiber.Ctx) error {
+	q := worklist.Query{Sites: list(c, "site"), Modalities: list(c, "modality"), ClaimedBy: query(c, "claimedBy")}
+	var err error
+	if q.Offset, err = intQuery(c, "offset", 0, 1_000_000); err != nil {
+		return err
+	}
+	if q.Limit, err = intQuery(c, "limit", 50, 500); err != nil {
+		return err
+	}
+	if b := c.Query("band"); b != "" {
+		if q.Band, err = triage.ParseBand(b); err != nil {
+			return invalid("band", "band must be critical, urgent or routine")
+		}
+	}
+	switch c.Query("unclaimed") {
+	case "", "false":
+	case "true":
+		q.Unclaimed = true
+	default:
+		return invalid("unclaimed", "unclaimed must be true or false")
+	}
+	if sec := c.Query("section"); sec != "" {
+		match, ok := s.sections.matcher(sec)
+		if !ok {
+			return invalid("section", "no section "+strconv.Quote(sec)+"; sections are "+strings.Join(s.sections.names(), ", "))
+		}
+		q.Match = match
+	}
+	page, err := s.store.List(c.UserContext(), q)
+	if err != nil {
+		return err
+	}
+	return c.JSON(page)
+}
+
+func (s *Server) getStudy(c *fiber.Ctx) error {
+	st, err := s.store.Get(c.UserContext(), param(c, "site"), param(c, "accession"))
+	if err != nil {
+		return err
+	}
+	return c.JSON(st)
+}
+
+// claimBody is the JSON of claim and release; until sign-in exists the
+// reader names themselves.
+type claimBody struct {
+	By       string `json:"by"`
+	Override bool   `json:"override"`
+}
+
+func readClaim(c *fiber.Ctx) (claimBody, error) {
+	var b claimBody
+	if err := decodeStrict(c.Body(), &b); err != nil {
+		return b, err
+	}
+	b.By = strings.TrimSpace(b.By)
+	if b.By == "" {
+		return b, invalid("by", "by (the reader's name) is required")
+	}
+	if len(b.By) > 100 {
+		return b, invalid("by", "by is longer than 100 characters")
+	}
+	return b, nil
+}
+
+func (s *Server) postClaim(c *fiber.Ctx) error {
+	b, err := readClaim(c)
+	if err != nil {
+		return err
+	}
+	st, err := s.store.Claim(c.UserContext(), param(c, "site"), param(c, "accession"), b.By, b.Override)
+	if err != nil {
+		return err
+	}
+	return c.JSON(st)
+}
+
+func (s *Server) postRelease(c *fiber.Ctx) error {
+	b, err := readClaim(c)
+	if err != nil {
+		return err
+	}
+	st, err := s.store.Release(c.UserContext(), param(c, "site"), param(c, "accession"), b.By, b.Override)
+	if err != nil {
+		return err
+	}
+	return c.JSON(st)
+}
+
+// postAIResult takes an AI platform's result. It answers 200 when the
+// result is stored (or was before: the same result twice is stored once)
+// and 202 when it waits for its study's order.
+func (s *Server) postAIResult(c *fiber.Ctx) error {
+	e, err := decodeAIResult(c.Body(), s.now())
+	if err != nil {
+		return err
+	}
+	out, err := s.store.Apply(c.UserContext(), e, []byte("applied"))
+	if err != nil {
+		return err
+	}
+	resp := fiber.Map{"id": e.AI.ID, "site": e.Site, "accession": e.Accession}
+	switch {
+	case out.Duplicate:
+		resp["status"] = "duplicate"
+	case out.Pending:
+		resp["status"] = "pending"
+		return c.Status(fiber.StatusAccepted).JSON(resp)
+	default:
+		resp["status"] = "applied"
+		if out.Study != nil {
+			resp["band"] = out.Study.Rank.Band
+			resp["due"] = out.Study.Rank.Due
+		}
+	}
+	return c.JSON(resp)
+}
+
+type feedbackBody struct {
+	Site      string `json:"site"`
+	Accession string `json:"accession"`
+	By        string `json:"by"`
+	Agree     *bool  `json:"agree"`
+}
+
+func (s *Server) postFeedback(c *fiber.Ctx) error {
+	var b feedbackBody
+	if err := decodeStrict(c.Body(), &b); err != nil {
+		return err
+	}
+	for _, f := range []struct{ name, v string }{{"site", b.Site}, {"accession", b.Accession}, {"by", b.By}} {
+		if strings.TrimSpace(f.v) == "" {
+			return invalid(f.name, f.name+" is required")
+		}
+	}
+	if b.Agree == nil {
+		return invalid("agree", "agree is required (true or false)")
+	}
+	st, err := s.store.Feedback(c.UserContext(), b.Site, b.Accession, param(c, "id"), b.By, *b.Agree)
+	if err != nil {
+		return err
+	}
+	return c.JSON(st)
+}
+
+// getDeadLetters lists refused messages, newest first. They hold patient
+// data: this is for admins (sign-in and roles are not built yet).
+func (s *Server) getDeadLetters(c *fiber.Ctx) error {
+	offset, err := intQuery(c, "offset", 0, 1_000_000)
+	if err != nil {
+		return err
+	}
+	limit, err := intQuery(c, "limit", 50, 500)
+	if err != nil {
+		return err
+	}
+	dl, total, err := s.store.DeadLetters(c.UserContext(), offset, limit)
+	if err != nil {
+		return err
+	}
+	return c.JSON(fiber.Map{"deadLetters": dl, "total": total})
+}
+
+func (s *Server) getReady(c *fiber.Ctx) error {
+	ctx, cancel := context.WithTimeout(c.UserContext(), 2*time.Second)
+	defer cancel()
+	if err := s.store.Ping(ctx); err != nil {
+		return c.Status(fiber.StatusServiceUnavailable).JSON(fiber.Map{"status": "unavailable", "redis": "unreachable"})
+	}
+	return c.JSON(fiber.Map{"status": "ready"})
+}
