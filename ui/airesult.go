@@ -18,12 +18,12 @@ import (
 // aiResultBody is the JSON of POST /api/v1/ai-results. Pointers tell a
 // missing field from a zero one.
 type aiResultBody struct {
-	ID         string           `json:"id"`
-	Accession  string           `json:"accession"`
-	Site       string           `json:"site"`
-	Algorithm  *algorithmBody   `json:"algorithm"`
-	Findings   []findingBody    `json:"findings"`
-	ProducedAt *string          `json:"producedAt"`
+	ID         string         `json:"id"`
+	Accession  string         `json:"accession"`
+	Site       string         `json:"site"`
+	Algorithm  *algorithmBody `json:"algorithm"`
+	Findings   []findingBody  `json:"findings"`
+	ProducedAt *string        `json:"producedAt"`
 }
 
 type algorithmBody struct {
