@@ -101,6 +101,7 @@ func (m *Message) normalise(data []byte) (string, error) {
 	b.Grow(len(data))
 	line, seq := 0, 0
 	var blank []int
+	segStart := 0 // where the current segment starts in b
 	hasLF := bytes.IndexByte(data, '\n') >= 0
 	for len(data) > 0 {
 		line++
@@ -129,6 +130,11 @@ func (m *Message) normalise(data []byte) (string, error) {
 			m.warnings = append(m.warnings, Warning{Line: line,
 				Text: fmt.Sprintf("line is not a segment; joined to segment %d", seq)})
 			m.joinedMSH = m.joinedMSH || seq == 1
+			if b.Len()-segStart == 3 {
+				// The segment is a bare ID: the joined text starts its
+				// first field, or it would read as part of the ID.
+				b.WriteByte(m.delims.Field)
+			}
 			b.Write(l)
 			continue
 		case seq > 0 && (name == keyMSH || isEnvelope(name)):
@@ -138,6 +144,7 @@ func (m *Message) normalise(data []byte) (string, error) {
 			b.WriteByte('\r')
 		}
 		seq++
+		segStart = b.Len()
 		b.Write(l)
 	}
 	return b.String(), nil
