@@ -234,8 +234,11 @@ func TestEndToEnd(t *testing.T) {
 	if code := e.sendRaw(knee); code != "AA" { // the engine resends the same message
 		t.Fatalf("resend after Redis came back: %s", code)
 	}
+	if code, _ := e.http("GET", "/api/v1/studies/ZHOOST/E26000203", nil); code != 200 {
+		t.Errorf("the order sent again after the outage: %d", code)
+	}
 	got := e.worklist()
-	if got != "E26000250:critical E26000202:urgent E26000203:routine" {
+	if got != "E26000250:critical E26000202:urgent" {
 		t.Fatalf("after the outage: %q", got)
 	}
 
