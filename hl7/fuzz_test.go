@@ -41,6 +41,9 @@ func FuzzParse(f *testing.F) {
 				_, _ = v.Time(nil)
 				_ = v.Name()
 				_ = v.Identifiers()
+				for r := range v.Reps() {
+					_ = r.Component(2).Sub(2).String()
+				}
 				for r := 1; r <= min(v.Repetitions()+1, 8); r++ {
 					for c := 1; c <= 3; c++ {
 						for sc := 1; sc <= 3; sc++ {

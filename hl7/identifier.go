@@ -27,10 +27,9 @@ func identifier(r Value) Identifier {
 
 // Identifiers reads every repetition of the value as a CX.
 func (v Value) Identifiers() []Identifier {
-	n := v.Repetitions()
-	ids := make([]Identifier, 0, n)
-	for i := 1; i <= n; i++ {
-		if id := identifier(v.Rep(i)); id.ID != "" {
+	var ids []Identifier
+	for r := range v.Reps() {
+		if id := identifier(r); id.ID != "" {
 			ids = append(ids, id)
 		}
 	}
@@ -41,8 +40,8 @@ func (v Value) Identifiers() []Identifier {
 // identifier type is key (e.g. "NLMINBIZA" for the BSN, or "MR"); an empty
 // key returns the first repetition.
 func (v Value) Identifier(key string) (Identifier, bool) {
-	for i := 1; i <= v.Repetitions(); i++ {
-		id := identifier(v.Rep(i))
+	for r := range v.Reps() {
+		id := identifier(r)
 		if id.ID == "" {
 			continue
 		}

@@ -1,6 +1,9 @@
 package hl7
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
 func TestName(t *testing.T) {
 	tests := []struct {
@@ -59,5 +62,27 @@ func TestCoded(t *testing.T) {
 	want := Coded{Code: "CTTHAB", Text: "CT thorax-abdomen met contrast", System: "HIX"}
 	if got := obr.Field(4).Coded(); got != want {
 		t.Errorf("Coded = %+v, want %+v", got, want)
+	}
+}
+
+func TestReps(t *testing.T) {
+	m := mustParse(t, "MSH|^~\\&|A|B|C|D|1||ADT^A08|1|P|2.5\rPID|1||a~~b^x~c||")
+	pid, _ := m.Segment("PID")
+	tests := []struct {
+		field int
+		want  []string
+	}{
+		{3, []string{"a", "", "b^x", "c"}},
+		{4, nil},
+		{1, []string{"1"}},
+	}
+	for _, tt := range tests {
+		var got []string
+		for r := range pid.Field(tt.field).Reps() {
+			got = append(got, r.Raw())
+		}
+		if strings.Join(got, "|") != strings.Join(tt.want, "|") || len(got) != len(tt.want) {
+			t.Errorf("PID-%d reps %q, want %q", tt.field, got, tt.want)
+		}
 	}
 }

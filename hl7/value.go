@@ -1,6 +1,9 @@
 package hl7
 
-import "strings"
+import (
+	"iter"
+	"strings"
+)
 
 type level uint8
 
@@ -60,6 +63,31 @@ func (v Value) Rep(n int) Value {
 		return v
 	}
 	return Value{d: v.d, level: v.level}
+}
+
+// Reps yields the repetitions of a field in order, in one pass.
+func (v Value) Reps() iter.Seq[Value] {
+	return func(yield func(Value) bool) {
+		if v.s == "" {
+			return
+		}
+		if v.level != levelField || v.d.Repetition == 0 {
+			yield(v)
+			return
+		}
+		s := v.s
+		for {
+			i := strings.IndexByte(s, v.d.Repetition)
+			part := s
+			if i >= 0 {
+				part = s[:i]
+			}
+			if !yield(Value{s: part, d: v.d, level: levelRep}) || i < 0 {
+				return
+			}
+			s = s[i+1:]
+		}
+	}
 }
 
 // Component returns component n (1-based).
