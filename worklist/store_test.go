@@ -367,3 +367,42 @@ func TestDeadLetters(t *testing.T) {
 		t.Errorf("dead letters %+v total %d err %v", got, total, err)
 	}
 }
+
+func TestChangeStream(t *testing.T) {
+	s, _ := newTestStore(t)
+	ctx := context.Background()
+	pos, err := s.Position(ctx, "ZHWEST")
+	if err != nil || pos != "0-0" {
+		t.Fatalf("position of an empty stream: %q %v", pos, err)
+	}
+	mustApply(t, s, order(ExamCompleted, "ZHWEST", "W1", t0, nil))
+	mid, _ := s.Position(ctx, "ZHWEST")
+	mustApply(t, s, aiResult("ZHWEST", "W1", "r1", "PE", true, 0.9))
+	mustApply(t, s, Event{Kind: ReportFinal, Site: "ZHWEST", Accession: "W1", At: t0, Source: "f"})
+	cs, err := s.ChangesSince(ctx, "ZHWEST", mid, 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var kinds []string
+	for _, c := range cs {
+		kinds = append(kinds, fmt.Sprintf("%s:%s:v%d", c.Kind, c.Accession, c.Version))
+	}
+	if fmt.Sprint(kinds) != "[upsert:W1:v2 remove:W1:v3]" || cs[0].Study.Rank.Band != triage.Critical {
+		t.Errorf("changes since the middle: %v", kinds)
+	}
+	got, err := s.WaitChanges(ctx, map[string]string{"ZHWEST": mid}, 10, time.Millisecond)
+	if err != nil || len(got) != 2 || got[0].Site != "ZHWEST" {
+		t.Errorf("WaitChanges: %v %v", got, err)
+	}
+	// A stream trimmed past a reader's position tells it to start again.
+	small := New(s.rdb, Options{Prefix: s.opts.Prefix, Now: s.opts.Now, StreamLength: 1})
+	for i := range 300 {
+		mustApply(t, small, aiResult("ZHWEST", "W2", fmt.Sprint("t", i), "PE", false, 0.1))
+		if i == 0 {
+			mustApply(t, small, order(ExamCompleted, "ZHWEST", "W2", t0, nil))
+		}
+	}
+	if _, err := small.ChangesSince(ctx, "ZHWEST", mid, 10); !errors.Is(err, ErrGone) {
+		t.Errorf("after trimming: %v, want ErrGone", err)
+	}
+}

@@ -1,0 +1,187 @@
+package worklist
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// A Change is one entry of a site's change stream: a study entered or
+// moved on the reading list (upsert), or left it (remove).
+type Change struct {
+	Site      string `json:"site"`
+	ID        string `json:"id"`   // stream ID: the change's position in its site's stream
+	Kind      string `json:"kind"` // "upsert" or "remove"
+	Accession string `json:"accession"`
+	Version   int64  `json:"version"`
+	Study     *Study `json:"study"` // the study as written (both kinds)
+}
+
+// Position returns the ID of the newest change of site, "0-0" when none.
+// Read it before a snapshot: changes after it may be in the snapshot too,
+// and are told apart by study version.
+func (s *Store) Position(ctx context.Context, site string) (string, error) {
+	msgs, err := s.rdb.XRevRangeN(ctx, s.keys.changes(site), "+", "-", 1).Result()
+	if err != nil {
+		return "", fmt.Errorf("read change position: %w", err)
+	}
+	if len(msgs) == 0 {
+		return "0-0", nil
+	}
+	return msgs[0].ID, nil
+}
+
+// ErrGone means that changes after a position were trimmed from the
+// stream: the reader must start again from a snapshot.
+var ErrGone = errors.New("changes are no longer kept")
+
+// ChangesSince returns up to count changes of site after position after,
+// or ErrGone when some of them were trimmed away.
+func (s *Store) ChangesSince(ctx context.Context, site, after string, count int64) ([]Change, error) {
+	key := s.keys.changes(site)
+	if !ValidPosition(after) {
+		return nil, fmt.Errorf("%w: position %q is not a stream ID", ErrInvalid, after)
+	}
+	if after != "0-0" && after != "0" {
+		gone, err := s.trimmedAfter(ctx, key, after)
+		if err != nil {
+			return nil, err
+		}
+		if gone {
+			return nil, ErrGone
+		}
+	}
+	msgs, err := s.rdb.XRangeN(ctx, key, "("+after, "+", count).Result()
+	if err != nil {
+		return nil, fmt.Errorf("read changes: %w", err)
+	}
+	return decodeChanges(site, msgs)
+}
+
+// trimmedAfter reports whether the stream may have lost entries newer
+// than after. Trimming removes the oldest entries first, so nothing newer
+// than after is lost while after itself is kept; once after is gone and
+// the oldest kept entry is newer, entries in between may be lost too.
+func (s *Store) trimmedAfter(ctx context.Context, key, after string) (bool, error) {
+	pipe := s.rdb.Pipeline()
+	self := pipe.XRangeN(ctx, key, after, after, 1)
+	first := pipe.XRangeN(ctx, key, "-", "+", 1)
+	if _, err := pipe.Exec(ctx); err != nil && !errors.Is(err, redis.Nil) {
+		return false, fmt.Errorf("read changes: %w", err)
+	}
+	if len(self.Val()) > 0 {
+		return false, nil
+	}
+	f := first.Val()
+	return len(f) > 0 && compareIDs(f[0].ID, after) > 0, nil
+}
+
+// WaitChanges blocks up to block for changes of the sites after their
+// positions (site -> stream ID) and returns them. One call reads one site
+// stream per key; on Redis Cluster call it per site, as each site's stream
+// lives on its own slot.
+func (s *Store) WaitChanges(ctx context.Context, positions map[string]string, count int64, block time.Duration) ([]Change, error) {
+	if len(positions) == 0 {
+		return nil, nil
+	}
+	streams := make([]string, 0, 2*len(positions))
+	sites := make([]string, 0, len(positions))
+	for site := range positions {
+		sites = append(sites, site)
+		streams = append(streams, s.keys.changes(site))
+	}
+	for _, site := range sites {
+		streams = append(streams, positions[site])
+	}
+	res, err := s.rdb.XRead(ctx, &redis.XReadArgs{Streams: streams, Count: count, Block: block}).Result()
+	if errors.Is(err, redis.Nil) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("wait for changes: %w", err)
+	}
+	var out []Change
+	for _, st := range res {
+		site := siteOfKey(st.Stream, s.keys.prefix)
+		cs, err := decodeChanges(site, st.Messages)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, cs...)
+	}
+	return out, nil
+}
+
+func decodeChanges(site string, msgs []redis.XMessage) ([]Change, error) {
+	out := make([]Change, 0, len(msgs))
+	for _, m := range msgs {
+		c := Change{Site: site, ID: m.ID}
+		c.Kind, _ = m.Values["k"].(string)
+		c.Accession, _ = m.Values["a"].(string)
+		v, _ := m.Values["v"].(string)
+		c.Version, _ = strconv.ParseInt(v, 10, 64)
+		if d, ok := m.Values["d"].(string); ok && d != "" {
+			c.Study = new(Study)
+			if err := json.Unmarshal([]byte(d), c.Study); err != nil {
+				return nil, fmt.Errorf("read change %s: %w", m.ID, err)
+			}
+		}
+		out = append(out, c)
+	}
+	return out, nil
+}
+
+// siteOfKey returns the site in a key "prefix{site}:...".
+func siteOfKey(key, prefix string) string {
+	key = strings.TrimPrefix(key, prefix)
+	if i := strings.IndexByte(key, '}'); len(key) > 0 && key[0] == '{' && i > 0 {
+		return key[1:i]
+	}
+	return ""
+}
+
+// ValidPosition reports whether p is a stream ID: "ms-seq" or "ms".
+func ValidPosition(p string) bool {
+	ms, seq, hasSeq := strings.Cut(p, "-")
+	digits := func(s string) bool {
+		if s == "" || len(s) > 20 {
+			return false
+		}
+		for _, c := range s {
+			if c < '0' || c > '9' {
+				return false
+			}
+		}
+		return true
+	}
+	return digits(ms) && (!hasSeq || digits(seq))
+}
+
+// compareIDs orders two stream IDs "ms-seq".
+func compareIDs(a, b string) int {
+	am, as, _ := strings.Cut(a, "-")
+	bm, bs, _ := strings.Cut(b, "-")
+	x, _ := strconv.ParseUint(am, 10, 64)
+	y, _ := strconv.ParseUint(bm, 10, 64)
+	if x != y {
+		if x < y {
+			return -1
+		}
+		return 1
+	}
+	p, _ := strconv.ParseUint(as, 10, 64)
+	q, _ := strconv.ParseUint(bs, 10, 64)
+	switch {
+	case p < q:
+		return -1
+	case p > q:
+		return 1
+	}
+	return 0
+}
