@@ -198,7 +198,7 @@ func (s *Store) mutate(ctx context.Context, m mutation) (Outcome, error) {
 			return Outcome{}, err
 		}
 		changed = changed || c
-		if !changed && version > 0 {
+		if !changed && version > 0 && len(pending) == 0 {
 			// Nothing to write, but a resend must still find its ACK.
 			if m.dedupeKey != "" {
 				if err := s.rdb.SetNX(ctx, m.dedupeKey, m.dedupeVal, s.opts.DedupeTTL).Err(); err != nil {
