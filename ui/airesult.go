@@ -147,7 +147,7 @@ func jsonError(err error) error {
 	case errors.Is(err, io.EOF):
 		return invalid("", "the body is empty; send a JSON object")
 	}
-	return invalid("", "the body is not a valid AI result: "+err.Error())
+	return invalid("", "the body is not valid JSON: "+err.Error())
 }
 
 func kindName(k string) string {
