@@ -18,12 +18,12 @@ import (
 // aiResultBody is the JSON of POST /api/v1/ai-results. Pointers tell a
 // missing field from a zero one.
 type aiResultBody struct {
-	ID         string         `json:"id"`
-	Accession  string         `json:"accession"`
-	Site       string         `json:"site"`
-	Algorithm  *algorithmBody `json:"algorithm"`
-	Findings   []findingBody  `json:"findings"`
-	ProducedAt *string        `json:"producedAt"`
+	ID         string            `json:"id"`
+	Accession  string            `json:"accession"`
+	Site       string            `json:"site"`
+	Algorithm  *algorithmBody    `json:"algorithm"`
+	Findings   []json.RawMessage `json:"findings"`
+	ProducedAt *string           `json:"producedAt"`
 }
 
 type algorithmBody struct {
@@ -93,8 +93,22 @@ func decodeAIResult(body []byte, received time.Time) (worklist.Event, error) {
 	}
 	algo := triage.Algorithm{ID: b.Algorithm.ID, Name: b.Algorithm.Name, Version: b.Algorithm.Version, Vendor: b.Algorithm.Vendor}
 	r := &worklist.AIResult{ID: b.ID, Algorithm: algo, ProducedAt: produced, ReceivedAt: received}
-	for i, f := range b.Findings {
+	for i, raw := range b.Findings {
 		at := func(name string) string { return fmt.Sprintf("findings[%d].%s", i, name) }
+		var f findingBody
+		if err := decodeStrict(raw, &f); err != nil {
+			var ae *apiError
+			if errors.As(err, &ae) {
+				if ae.Field != "" {
+					ae.Message = strings.Replace(ae.Message, ae.Field, at(ae.Field), 1)
+					ae.Field = at(ae.Field)
+				} else {
+					ae.Field = fmt.Sprintf("findings[%d]", i)
+					ae.Message = ae.Field + ": " + ae.Message
+				}
+			}
+			return worklist.Event{}, err
+		}
 		if err := req(at("code"), f.Code); err != nil {
 			return worklist.Event{}, err
 		}

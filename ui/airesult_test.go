@@ -202,9 +202,6 @@ func TestPostAIResultRefusesInvalid(t *testing.T) {
 		status int
 		code   string
 		field  string
-		// knownBug, when set, skips a wrong field instead of failing, until
-		// the bug it names is fixed.
-		knownBug string
 		// listener sends the request through a served listener: app.Test
 		// returns no answer when fasthttp refuses to read a request.
 		listener bool
@@ -232,9 +229,6 @@ func TestPostAIResultRefusesInvalid(t *testing.T) {
 			continue
 		}
 		c := invalidCase{name: name, body: readFile(t, filepath.Join("ai", "invalid", name)), status: 400, code: "invalid", field: field}
-		if name == "positive_as_string.json" {
-			c.knownBug = "jsonError takes UnmarshalTypeError.Field, which has no list index (findings.positive)"
-		}
 		tests = append(tests, c)
 		delete(fileFields, name)
 	}
@@ -315,9 +309,6 @@ func TestPostAIResultRefusesInvalid(t *testing.T) {
 				t.Errorf("the study changed: version %d -> %d, %d results", before.Version, after.Version, len(after.Results))
 			}
 			if b.Error.Field != tt.field {
-				if tt.knownBug != "" {
-					t.Skipf("field %q, want %q: known bug: %s", b.Error.Field, tt.field, tt.knownBug)
-				}
 				t.Errorf("field %q, want %q (message %q)", b.Error.Field, tt.field, b.Error.Message)
 			}
 			if tt.field != "" && !strings.Contains(b.Error.Message, tt.field) {

@@ -238,11 +238,6 @@ func (p page) accessions() []string {
 	return accs
 }
 
-// routineBandBug: worklist.List bounds a band's scores by the Score of the
-// next band, and triage.Score counts band 4 as Routine, so the range of
-// routine is empty.
-const routineBandBug = "worklist/query.go: the upper bound of band=routine is Score(Band 4), which Score clamps to Routine's lower bound"
-
 func TestWorklist(t *testing.T) {
 	s, store := newTestServer(t)
 	seed(t, store)
@@ -257,12 +252,11 @@ func TestWorklist(t *testing.T) {
 		want      []string
 		wantTotal int64
 		wantMore  bool
-		knownBug  string // when set, a wrong list skips instead of failing, until the bug is fixed
 	}{
 		{name: "reading order", query: "", want: all, wantTotal: 6},
 		{name: "critical band", query: "band=critical", want: []string{"W26000101"}, wantTotal: 1},
 		{name: "urgent band", query: "band=urgent", want: []string{"E26000201", "W26000107", "E26000202"}, wantTotal: 3},
-		{name: "routine band", query: "band=routine", want: []string{"W26000103", "W26000106"}, wantTotal: 2, knownBug: routineBandBug},
+		{name: "routine band", query: "band=routine", want: []string{"W26000103", "W26000106"}, wantTotal: 2},
 		{name: "band in any case", query: "band=URGENT", want: []string{"E26000201", "W26000107", "E26000202"}, wantTotal: 3},
 		{name: "one site", query: "site=ZHOOST", want: []string{"E26000201", "E26000202"}, wantTotal: 2},
 		{name: "repeated site", query: "site=ZHOOST&site=ZHWEST", want: all, wantTotal: 6},
@@ -289,9 +283,6 @@ func TestWorklist(t *testing.T) {
 			var p page
 			do(t, s, "GET", "/api/v1/worklist?"+tt.query, nil).wantOK(t, 200, &p)
 			got := p.accessions()
-			if !slices.Equal(got, tt.want) && tt.knownBug != "" {
-				t.Skipf("studies %v, want %v: known bug: %s", got, tt.want, tt.knownBug)
-			}
 			if !slices.Equal(got, tt.want) {
 				t.Errorf("studies %v, want %v", got, tt.want)
 			}

@@ -88,7 +88,8 @@ func (s *Store) List(ctx context.Context, q Query) (Page, error) {
 	lo, hi := "-inf", "+inf"
 	if q.Band != 0 {
 		lo = fmt.Sprint(triage.Score(triage.Rank{Band: q.Band, Due: time.Unix(0, 0)}))
-		hi = "(" + fmt.Sprint(triage.Score(triage.Rank{Band: q.Band + 1, Due: time.Unix(0, 0)}))
+		// Score caps due times far ahead at the band's highest score.
+		hi = fmt.Sprint(triage.Score(triage.Rank{Band: q.Band, Due: time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC)}))
 	}
 	want := q.Offset + q.Limit + 1 // one more tells whether there is more
 	chunk := int64(max(want, 64))
