@@ -268,7 +268,7 @@ func (l *lister) load(ctx context.Context, es []entry) ([]*Study, error) {
 
 func (l *lister) keep(st *Study) bool {
 	q := l.q
-	if len(q.Modalities) > 0 && !slices.Contains(q.Modalities, st.Modality) {
+	if len(q.Modalities) > 0 && !slices.ContainsFunc(q.Modalities, func(m string) bool { return strings.EqualFold(m, st.Modality) }) {
 		return false
 	}
 	held := st.Claim.heldAt(l.s.opts.Now())
