@@ -92,7 +92,10 @@ func (s *Store) List(ctx context.Context, q Query) (Page, error) {
 		hi = fmt.Sprint(triage.Score(triage.Rank{Band: q.Band, Due: time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC)}))
 	}
 	want := q.Offset + q.Limit + 1 // one more tells whether there is more
-	chunk := int64(max(want, 64))
+	chunk := int64(want)
+	if filtered := len(q.Modalities) > 0 || q.ClaimedBy != "" || q.Unclaimed || q.Match != nil; filtered {
+		chunk = int64(max(want, 64)) // filters drop studies: read ahead
+	}
 	l := &lister{s: s, q: q, sites: sites, min: lo, max: hi, chunk: chunk,
 		cursor: make([]int64, len(sites)), done: make([]bool, len(sites))}
 	page := Page{}
@@ -103,7 +106,7 @@ func (s *Store) List(ctx context.Context, q Query) (Page, error) {
 	page.Total = total
 	var matched []*Study
 	for len(matched) < want {
-		batch, err := l.next(ctx)
+		batch, err := l.next(ctx, want-len(matched))
 		if err != nil {
 			return Page{}, err
 		}
@@ -172,8 +175,8 @@ func (l *lister) total(ctx context.Context) (int64, error) {
 	return n, nil
 }
 
-// next returns the next studies in reading order, or nil at the end.
-func (l *lister) next(ctx context.Context) ([]*Study, error) {
+// next returns up to need next studies in reading order, or nil at the end.
+func (l *lister) next(ctx context.Context, need int) ([]*Study, error) {
 	if l.last == nil {
 		l.last = make([]float64, len(l.sites))
 	}
@@ -223,6 +226,7 @@ func (l *lister) next(ctx context.Context) ([]*Study, error) {
 		k, _ := slices.BinarySearchFunc(l.heads, bound, compare)
 		limit = min(limit, k)
 	}
+	limit = min(limit, need)
 	emit := l.heads[:limit]
 	l.heads = slices.Clone(l.heads[limit:])
 	return l.load(ctx, emit)

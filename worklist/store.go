@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strconv"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -32,6 +33,10 @@ type Store struct {
 	opts  Options
 	apply *redis.Script
 	pend  *redis.Script
+	// sites holds when this store last recorded each site in the sites
+	// set, to spare a round trip for each new study. The set lives outside
+	// the sites' hash tags, so the script cannot write it.
+	sites sync.Map // site -> time.Time
 }
 
 // Options tune a Store; the zero value of each field is a sensible default.
@@ -220,13 +225,27 @@ func (s *Store) mutate(ctx context.Context, m mutation) (Outcome, error) {
 			return Outcome{Duplicate: true, Ack: pos.dup}, nil
 		}
 		if version == 0 {
-			if err := s.rdb.SAdd(ctx, s.keys.sites(), m.site).Err(); err != nil {
-				return Outcome{}, fmt.Errorf("record site: %w", err)
+			if err := s.recordSite(ctx, m.site); err != nil {
+				return Outcome{}, err
 			}
 		}
 		return Outcome{Changed: true, Study: st, Position: pos.id}, nil
 	}
 	return Outcome{}, fmt.Errorf("%w: study %s at %s changed %d times while being written; try again", ErrConflict, m.acc, m.site, maxAttempts)
+}
+
+// recordSite adds site to the set of sites. It does so again at most once
+// a minute, so that a set lost with a failover is soon whole again.
+func (s *Store) recordSite(ctx context.Context, site string) error {
+	now := time.Now()
+	if t, ok := s.sites.Load(site); ok && now.Sub(t.(time.Time)) < time.Minute {
+		return nil
+	}
+	if err := s.rdb.SAdd(ctx, s.keys.sites(), site).Err(); err != nil {
+		return fmt.Errorf("record site: %w", err)
+	}
+	s.sites.Store(site, now)
+	return nil
 }
 
 // read returns the study (nil if none), its version, the pending events of
