@@ -21,10 +21,13 @@ lint:
 	  if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
 
-# HL7 parser against the @medplum/core peer on the same corpus, in one run.
+# The HL7 parser against the @medplum/core peer on the same corpus; ingest
+# (MLLP -> Redis -> ACK) and worklist pages against the bare Redis round
+# trip, in one run; then the Go benchmarks.
 bench:
 	.ci/testenv
 	$(GO) run ./bench/hl7peer -benchtime $(BENCHTIME)
+	$(GO) run ./cmd/voorrang bench
 	$(GO) test -run '^$$' -bench . -benchtime $(BENCHTIME) ./hl7/ ./triage/
 
 fuzz:
