@@ -33,6 +33,7 @@ type Store struct {
 	opts  Options
 	apply *redis.Script
 	pend  *redis.Script
+	cache *studyCache
 	// sites holds when this store last recorded each site in the sites
 	// set, to spare a round trip for each new study. The set lives outside
 	// the sites' hash tags, so the script cannot write it.
@@ -82,7 +83,7 @@ func New(rdb redis.UniversalClient, opts Options) *Store {
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
 	}
-	s := &Store{rdb: rdb, keys: keys{prefix: opts.Prefix}, opts: opts,
+	s := &Store{rdb: rdb, keys: keys{prefix: opts.Prefix}, opts: opts, cache: newStudyCache(4096),
 		apply: redis.NewScript(applySource), pend: redis.NewScript(pendSource)}
 	rules := opts.Rules
 	if rules == nil {
@@ -167,12 +168,35 @@ func (s *Store) mutate(ctx context.Context, m mutation) (Outcome, error) {
 	sk := s.keys.study(m.site, m.acc)
 	pk := s.keys.pending(m.site, m.acc)
 	for attempt := 0; attempt < maxAttempts; attempt++ {
-		st, version, pending, seen, err := s.read(ctx, sk, pk, m.dedupeKey)
-		if err != nil {
-			return Outcome{}, err
+		var (
+			st      *Study
+			version int64
+			pending []Event
+			seen    []byte
+			err     error
+		)
+		// First try without reading: the study as this store last wrote
+		// it, or, for an order, no study yet. The script refuses either
+		// guess if it is wrong, and the next attempt reads.
+		blind := false
+		if attempt == 0 {
+			if c, ok := s.cache.get(sk); ok {
+				st = new(Study)
+				if json.Unmarshal(c.data, st) == nil {
+					version, blind = c.version, true
+				}
+			} else if m.create {
+				blind = true
+			}
 		}
-		if seen != nil {
-			return Outcome{Duplicate: true, Ack: seen}, nil
+		if !blind {
+			st, version, pending, seen, err = s.read(ctx, sk, pk, m.dedupeKey)
+			if err != nil {
+				return Outcome{}, err
+			}
+			if seen != nil {
+				return Outcome{Duplicate: true, Ack: seen}, nil
+			}
 		}
 		now := s.opts.Now()
 		if st == nil {
@@ -204,6 +228,9 @@ func (s *Store) mutate(ctx context.Context, m mutation) (Outcome, error) {
 		}
 		changed = changed || c
 		if !changed && version > 0 && len(pending) == 0 {
+			if blind {
+				continue // a resend may be a duplicate: read to find out
+			}
 			// Nothing to write, but a resend must still find its ACK.
 			if m.dedupeKey != "" {
 				if err := s.rdb.SetNX(ctx, m.dedupeKey, m.dedupeVal, s.opts.DedupeTTL).Err(); err != nil {
@@ -214,8 +241,9 @@ func (s *Store) mutate(ctx context.Context, m mutation) (Outcome, error) {
 		}
 		st.refresh(s.rules.Load(), now)
 		st.Version, st.UpdatedAt = version+1, now
-		pos, retry, err := s.write(ctx, m, st, &before, version, wasOnList, len(pending), audit)
+		pos, retry, err := s.write(ctx, m, st, &before, version, wasOnList, len(pending), blind, audit)
 		if retry {
+			s.cache.drop(sk)
 			continue
 		}
 		if err != nil {
@@ -224,6 +252,7 @@ func (s *Store) mutate(ctx context.Context, m mutation) (Outcome, error) {
 		if pos.dup != nil {
 			return Outcome{Duplicate: true, Ack: pos.dup}, nil
 		}
+		s.cache.put(sk, cachedStudy{data: pos.data, version: st.Version})
 		if version == 0 {
 			if err := s.recordSite(ctx, m.site); err != nil {
 				return Outcome{}, err
@@ -316,12 +345,13 @@ func (s *Store) keepPending(ctx context.Context, sk, pk string, m mutation) (out
 }
 
 type written struct {
-	id  string
-	dup []byte
+	id   string
+	dup  []byte
+	data []byte // the study as written
 }
 
 // write runs the compare-and-set script for st.
-func (s *Store) write(ctx context.Context, m mutation, st, before *Study, version int64, wasOnList bool, pending int, audit *AuditRecord) (written, bool, error) {
+func (s *Store) write(ctx context.Context, m mutation, st, before *Study, version int64, wasOnList bool, pending int, blind bool, audit *AuditRecord) (written, bool, error) {
 	data, err := json.Marshal(st)
 	if err != nil {
 		return written{}, false, fmt.Errorf("encode study: %w", err)
@@ -363,7 +393,7 @@ func (s *Store) write(ctx context.Context, m mutation, st, before *Study, versio
 	}
 	res, err := s.apply.Run(ctx, s.rdb, keys,
 		version, version+1, data, score, m.acc, kind, s.opts.StreamLength,
-		m.dedupeVal, int64(s.opts.DedupeTTL/time.Second), pending, tat, patientOp, auditData,
+		m.dedupeVal, int64(s.opts.DedupeTTL/time.Second), pending, tat, patientOp, auditData, blind,
 	).StringSlice()
 	if err != nil {
 		return written{}, false, fmt.Errorf("write study: %w", err)
@@ -374,5 +404,5 @@ func (s *Store) write(ctx context.Context, m mutation, st, before *Study, versio
 	case "conflict":
 		return written{}, true, nil
 	}
-	return written{id: res[1]}, false, nil
+	return written{id: res[1], data: data}, false, nil
 }

@@ -21,6 +21,9 @@
 -- ARGV[11] turnaround record JSON ("" adds none)
 -- ARGV[12] "add" or "rem": the study's place in the patient index ("" leaves it)
 -- ARGV[13] audit record JSON ("" adds none)
+-- ARGV[14] "1" when the caller did not read the study and its pending list
+--          (it wrote this study last, or guesses a new one): a pending
+--          event makes that a conflict, so the caller reads and merges it
 --
 -- Returns {"dup", value} when the de-duplication key exists (the input was
 -- applied before), {"conflict"} when the study's version is not ARGV[1]
@@ -37,6 +40,9 @@ if not v then
   v = "0"
 end
 if v ~= ARGV[1] then
+  return {"conflict"}
+end
+if ARGV[14] == "1" and redis.call("LLEN", KEYS[5]) > 0 then
   return {"conflict"}
 end
 redis.call("HSET", KEYS[1], "v", ARGV[2], "d", ARGV[3])
