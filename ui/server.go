@@ -39,6 +39,9 @@ type Config struct {
 	BodyLimit int
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
+	// PACSURLTemplate is the panel's "open in PACS" link, with {accession},
+	// {mrn}, {site} and {studyUID} filled in; empty hides the link.
+	PACSURLTemplate string
 }
 
 // New returns a Server with its routes.
@@ -84,6 +87,7 @@ func New(cfg Config) *Server {
 	})
 	s.routes(s.app.Group("/api/v1"))
 	s.app.Get("/api/v1/sections", func(c *fiber.Ctx) error { return c.JSON(s.sections) })
+	s.static(s.app, cfg)
 	return s
 }
 

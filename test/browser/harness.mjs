@@ -1,0 +1,231 @@
+// Test harness for the panel's browser tests: builds the voorrang binary
+// once per test file, runs it on free ports against a Redis database of
+// the file's own, feeds it HL7 over MLLP and AI results over HTTP, and
+// drives Debian's Chromium with playwright-core.
+//
+// Missing tools fail the tests loudly; nothing here skips.
+
+import { spawn, execFile } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import net from 'node:net';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { chromium } from 'playwright-core';
+
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+export const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
+const run = promisify(execFile);
+
+// redisAddr is the Redis the tests use: VOORRANG_TEST_REDIS, or
+// 127.0.0.1:6379 (`make test` and .ci/testenv start one).
+export function redisAddr() {
+  const a = process.env.VOORRANG_TEST_REDIS || '127.0.0.1:6379';
+  const i = a.lastIndexOf(':');
+  return { host: a.slice(0, i), port: Number(a.slice(i + 1)) };
+}
+
+// redis sends commands over a tiny RESP client and returns the replies
+// (simple strings, integers and errors are all this needs).
+export function redis(...commands) {
+  const { host, port } = redisAddr();
+  return new Promise((resolve, reject) => {
+    const sock = net.connect({ host, port });
+    let buf = '';
+    const replies = [];
+    sock.setTimeout(3000, () => sock.destroy(new Error('Redis at ' + host + ':' + port + ' did not answer in 3 s')));
+    sock.on('error', e => reject(new Error(`Redis at ${host}:${port} is not reachable (start one: .ci/testenv, or set VOORRANG_TEST_REDIS): ${e.message}`)));
+    sock.on('connect', () => {
+      for (const c of commands) sock.write(`*${c.length}\r\n` + c.map(a => `$${Buffer.byteLength(String(a))}\r\n${a}\r\n`).join(''));
+    });
+    sock.on('data', d => {
+      buf += d;
+      let i;
+      while ((i = buf.indexOf('\r\n')) >= 0) {
+        const line = buf.slice(0, i);
+        buf = buf.slice(i + 2);
+        if (line[0] === '-') return reject(new Error('Redis: ' + line.slice(1)));
+        replies.push(line.slice(1));
+      }
+      if (replies.length >= commands.length) {
+        sock.end();
+        resolve(replies);
+      }
+    });
+  });
+}
+
+// freshDB empties Redis database n for a test file's own use.
+export async function freshDB(n) {
+  await redis(['SELECT', String(n)], ['FLUSHDB']);
+}
+
+export function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+// build compiles the server into a temporary folder and returns the
+// binary's path and a function that removes the folder.
+export async function build() {
+  if (!existsSync(CHROMIUM)) {
+    throw new Error(`${CHROMIUM} is missing: the browser tests need Debian's chromium (apt-get install chromium; .ci/testenv does)`);
+  }
+  const dir = mkdtempSync(path.join(tmpdir(), 'voorrang-browser-'));
+  const bin = path.join(dir, 'voorrang');
+  await run(process.env.GO || 'go', ['build', '-o', bin, './cmd/voorrang'], { cwd: ROOT, maxBuffer: 16 << 20 });
+  return { bin, dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+// A Server is `voorrang serve` on fixed ports and a Redis database, which
+// the test can stop and start again.
+export class Server {
+  constructor(bin, { db, http, mllp, args = [] }) {
+    Object.assign(this, { bin, db, http, mllp, args });
+    this.url = `http://127.0.0.1:${http}`;
+    this.proc = null;
+    this.log = '';
+  }
+
+  static async start(bin, db, args) {
+    const s = new Server(bin, { db, http: await freePort(), mllp: await freePort(), args });
+    await s.start();
+    return s;
+  }
+
+  async start() {
+    const { host, port } = redisAddr();
+    this.proc = spawn(this.bin, ['serve', '--redis', `redis://${host}:${port}/${this.db}`,
+      '--http', `127.0.0.1:${this.http}`, '--mllp', `127.0.0.1:${this.mllp}`, ...this.args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const exited = new Promise(resolve => this.proc.once('exit', code => resolve(code)));
+    this.exited = exited;
+    for (const s of [this.proc.stdout, this.proc.stderr]) s.on('data', d => { this.log = (this.log + d).slice(-20000); });
+    const deadline = Date.now() + 15000;
+    for (;;) {
+      const code = await Promise.race([exited, new Promise(r => setTimeout(r, 50, 'wait'))]);
+      if (code !== 'wait') throw new Error(`voorrang serve exited (${code}):\n${this.log}`);
+      try {
+        if ((await fetch(this.url + '/healthz')).ok) return;
+      } catch {
+        // not listening yet
+      }
+      if (Date.now() > deadline) throw new Error(`voorrang serve did not answer /healthz in 15 s:\n${this.log}`);
+    }
+  }
+
+  async stop() {
+    if (!this.proc || this.proc.exitCode !== null) return;
+    this.proc.kill('SIGTERM');
+    const t = setTimeout(() => this.proc.kill('SIGKILL'), 5000);
+    await this.exited;
+    clearTimeout(t);
+  }
+
+  // send sends HL7 files (names in testdata/hl7) over MLLP with `voorrang
+  // send`, which fails unless every message is acknowledged with AA.
+  async send(...files) {
+    const paths = files.map(f => path.join(ROOT, 'testdata/hl7', f));
+    try {
+      await run(this.bin, ['send', '--to', `127.0.0.1:${this.mllp}`, ...paths]);
+    } catch (e) {
+      throw new Error(`voorrang send ${files.join(' ')}: ${e.message}\n${e.stdout}${e.stderr}`);
+    }
+  }
+
+  // complete sends an order file again as "exam completed" (ORC-1 SC,
+  // ORC-5 CM, a new MSH-10), which puts its study on the reading list.
+  async complete(file) {
+    const { readFile, writeFile, mkdtemp } = await import('node:fs/promises');
+    const text = await readFile(path.join(ROOT, 'testdata/hl7', file), 'latin1');
+    const dir = await mkdtemp(path.join(tmpdir(), 'voorrang-hl7-'));
+    const out = path.join(dir, 'completed-' + file);
+    await writeFile(out, completeOrder(text), 'latin1');
+    try {
+      await run(this.bin, ['send', '--to', `127.0.0.1:${this.mllp}`, out]);
+    } catch (e) {
+      throw new Error(`voorrang send (completed ${file}): ${e.message}\n${e.stdout}${e.stderr}`);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+
+  // postAI posts an AI result (a file in testdata/ai).
+  async postAI(file) {
+    const { readFile } = await import('node:fs/promises');
+    const res = await fetch(this.url + '/api/v1/ai-results', {
+      method: 'POST', headers: { 'Content-Type': 'application/json' },
+      body: await readFile(path.join(ROOT, 'testdata/ai', file)),
+    });
+    if (!res.ok) throw new Error(`POST ai-results ${file}: ${res.status} ${await res.text()}`);
+    return res.json();
+  }
+
+  async api(p, options) {
+    const res = await fetch(this.url + '/api/v1' + p, options);
+    if (!res.ok) throw new Error(`${p}: ${res.status} ${await res.text()}`);
+    return res.json();
+  }
+}
+
+// completeOrder turns a new-order message into its exam-completed status
+// change.
+export function completeOrder(text) {
+  return text.split(/\r\n|\r|\n/).map(seg => {
+    const f = seg.split('|');
+    if (f[0] === 'MSH' && f.length > 9) f[9] += 'CM';
+    if (f[0] === 'ORC' && f.length > 5) {
+      f[1] = 'SC';
+      f[5] = 'CM';
+    }
+    return f.join('|');
+  }).join('\r');
+}
+
+export const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
+  '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'];
+
+// launch starts Chromium with a fresh temporary profile.
+export function launch() {
+  return chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+}
+
+// openPanel opens the panel in a new browser context (its own storage) at
+// 400 px wide, as reader `name`, with window.Notification and window.open
+// replaced by recorders: window.__notes and window.__opened.
+// pacsTemplate, when given, stands in for the server's configured template.
+export async function openPanel(browser, server, { name = 'Dr. Jansen', width = 400, height = 900, pacsTemplate } = {}) {
+  const context = await browser.newContext({ viewport: { width, height } });
+  if (pacsTemplate !== undefined) {
+    await context.route('**/api/v1/config', r => r.fulfill({ json: { pacsUrlTemplate: pacsTemplate } }));
+  }
+  await context.addInitScript(({ name }) => {
+    if (name && !localStorage.getItem('voorrang.reader')) localStorage.setItem('voorrang.reader', JSON.stringify(name));
+    window.__notes = [];
+    window.__opened = [];
+    window.Notification = class {
+      static permission = 'granted';
+      static requestPermission() { return Promise.resolve('granted'); }
+      constructor(title, options) { window.__notes.push({ title, body: options && options.body }); }
+      close() {}
+    };
+    window.open = url => { window.__opened.push(url); return null; };
+  }, { name });
+  const page = await context.newPage();
+  page.errors = [];
+  page.on('pageerror', e => page.errors.push(e.message));
+  page.on('console', m => m.type() === 'error' && page.errors.push(m.text()));
+  await page.goto(server.url + '/');
+  return { context, page };
+}
+
+// row is the locator of a study's row.
+export function row(page, site, accession) {
+  return page.locator(`li.row[data-key="${site}/${accession}"]`);
+}

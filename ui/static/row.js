@@ -1,0 +1,114 @@
+// One study's row: built once, then patched field by field as the study
+// changes, so that an open "why" list or a focused button survives updates.
+
+import { h, setText, setAttr, setClass } from './dom.js';
+import * as fmt from './format.js';
+
+const BAND_LABEL = { critical: 'Critical', urgent: 'Urgent', routine: 'Routine' };
+const SEX = { M: 'M', F: 'F', O: 'X', U: '?' };
+
+export class Row {
+  constructor(study) {
+    this.key = fmt.studyKey(study);
+    this.study = null;
+    this.badgesSig = this.reasonsSig = null;
+    const e = (this.e = {
+      band: h('span', { class: 'band-label' }),
+      due: h('span', { class: 'due' }),
+      wait: h('span', { class: 'wait' }),
+      site: h('span', { class: 'site' }),
+      name: h('span', { class: 'name' }),
+      demo: h('span', { class: 'demo' }),
+      modality: h('span', { class: 'modality' }),
+      proc: h('span', { class: 'proc' }),
+      badges: h('ul', { class: 'badges', 'aria-label': 'AI findings' }),
+      claim: h('span', { class: 'claim' }),
+      claimBtn: h('button', { type: 'button', class: 'claim-btn', 'data-action': 'claim' }),
+      pacs: h('a', { class: 'pacs', 'data-action': 'pacs', target: '_blank', rel: 'noopener noreferrer', text: 'Open in PACS' }),
+      reasons: h('ol', { class: 'reasons' }),
+      why: null,
+    });
+    e.why = h('details', { class: 'why' }, h('summary', { text: 'Why here' }), e.reasons);
+    this.el = h('li', { class: 'row', 'data-key': this.key, tabindex: '-1' },
+      h('div', { class: 'r1' }, e.band, e.due, e.wait, e.site),
+      h('div', { class: 'r2' }, e.name, e.demo),
+      h('div', { class: 'r3' }, e.modality, e.proc),
+      e.badges,
+      h('div', { class: 'r5' }, e.why, e.claim, h('span', { class: 'actions' }, e.claimBtn, e.pacs)),
+    );
+  }
+
+  // update shows study as of now. ctx: {me, pacsTemplate, now}.
+  update(study, ctx) {
+    this.study = study;
+    const e = this.e, now = ctx.now, rank = study.rank || {}, band = rank.band || 'routine', p = study.patient || {};
+    for (const b of fmt.BANDS) setClass(this.el, 'band-' + b, b === band);
+    setText(e.band, BAND_LABEL[band] || band);
+
+    setText(e.due, fmt.dueText(rank.due, now));
+    setClass(e.due, 'overdue', fmt.isOverdue(rank.due, now));
+    setText(e.wait, fmt.waitingText(study, now));
+    setText(e.site, study.site);
+
+    setText(e.name, fmt.dutchName(p) || 'unknown patient');
+    const a = fmt.age(p.birthDate, now);
+    setText(e.demo, [a === null ? '' : a + ' y', SEX[p.sex] || '', p.mrn || ''].filter(Boolean).join(' · '));
+    setAttr(e.demo, 'title', p.mrn ? 'age · sex · MRN ' + p.mrn : null);
+
+    setText(e.modality, study.modality || '');
+    setText(e.proc, study.procedureText || study.procedureCode || '');
+    setAttr(e.proc, 'title', study.procedureText || null);
+
+    this.updateBadges(study);
+    this.updateReasons(rank.reasons || []);
+    this.updateClaim(study, ctx);
+
+    const url = fmt.pacsUrl(ctx.pacsTemplate, study);
+    e.pacs.hidden = !url;
+    setAttr(e.pacs, 'href', url || null);
+    setAttr(e.pacs, 'aria-label', 'Open ' + study.accession + ' in PACS');
+  }
+
+  updateClaim(study, ctx) {
+    const e = this.e, c = fmt.claimHeld(study, ctx.now);
+    const mine = !!c && !!ctx.me && c.by === ctx.me;
+    setClass(this.el, 'claimed', !!c);
+    setClass(this.el, 'mine', mine);
+    setText(e.claim, c ? 'claimed by ' + (mine ? 'you' : c.by) + ' since ' + fmt.clock(c.at) : '');
+    setAttr(e.claim, 'title', c && c.until ? 'claim lasts until ' + fmt.clock(c.until) : null);
+    const [text, action] = !c ? ['Claim', 'claim'] : mine ? ['Release', 'release'] : ['Take over', 'override'];
+    setText(e.claimBtn, text);
+    setAttr(e.claimBtn, 'data-action', action);
+    setAttr(e.claimBtn, 'aria-label', text + ' ' + study.accession);
+  }
+
+  updateBadges(study) {
+    const list = fmt.findings(study);
+    const sig = JSON.stringify(list.map(x => [x.tier, x.finding.code, x.finding.display, x.finding.confidence, x.finding.viewerUrl]));
+    if (sig === this.badgesSig) return;
+    this.badgesSig = sig;
+    const items = list.map(({ finding: f, algorithm: alg, tier }) => {
+      const title = [
+        (f.display || f.code) + (f.display && f.code ? ' (' + f.code + ')' : '') + ' ' + fmt.percent(f.confidence),
+        alg ? [alg.name, alg.version, alg.vendor && '(' + alg.vendor + ')'].filter(Boolean).join(' ') : '',
+        f.location || '',
+        tier === 'info' ? 'informational: does not move the study' : tier === 'flag' ? 'contributes to the rank' : 'made the study ' + tier,
+      ].filter(Boolean).join(' · ');
+      const label = [h('span', { class: 'finding', text: f.display || f.code }), h('span', { class: 'tier', text: tier === 'flag' ? 'ranked' : tier })];
+      const inner = f.viewerUrl && /^https?:/i.test(f.viewerUrl)
+        ? h('a', { href: f.viewerUrl, target: '_blank', rel: 'noopener noreferrer', title: title + ' · open in the AI viewer' }, ...label)
+        : h('span', { title }, ...label);
+      return h('li', { class: 'badge tier-' + tier }, inner);
+    });
+    this.e.badges.replaceChildren(...items);
+    this.e.badges.hidden = items.length === 0;
+  }
+
+  updateReasons(reasons) {
+    const sig = JSON.stringify(reasons);
+    if (sig === this.reasonsSig) return;
+    this.reasonsSig = sig;
+    this.e.reasons.replaceChildren(...reasons.map(r => h('li', { class: 'reason reason-' + r.code, text: r.text })));
+    this.e.why.hidden = reasons.length === 0;
+  }
+}
