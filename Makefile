@@ -15,6 +15,12 @@ build:
 test: lint
 	.ci/testenv
 	$(GO) test -race -count=1 ./...
+	node --test test/browser/*.test.mjs
+
+# The panel's browser tests alone (Debian's Chromium, playwright-core).
+nodetest:
+	.ci/testenv
+	node --test test/browser/*.test.mjs
 
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go' -not -path './node_modules/*')); \
