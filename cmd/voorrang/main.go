@@ -53,6 +53,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return runServe(ctx, args, getenv, stdout, stderr)
 	case "send":
 		return runSend(ctx, args, getenv, stdout, stderr)
+	case "simulate":
+		return runSimulate(ctx, args, getenv, stdout, stderr)
 	case "bench":
 		return runBench(ctx, args, getenv, stdout, stderr)
 	case "rules":
@@ -72,6 +74,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 const usage = `Usage:
   voorrang [serve] [flags]             run the service (default)
   voorrang send --to HOST:PORT FILE... send HL7 files over MLLP, print each ACK
+  voorrang simulate --seed N --out DIR write a synthetic day of both sites as .hl7 files
   voorrang bench [--redis URL]         measure ingest and worklist against the Redis floor
   voorrang rules                       print the built-in triage rules (a --rules file to start from)
   voorrang version                     print the version

@@ -40,6 +40,7 @@ type serveConfig struct {
 	tlsCert, tlsKey string
 	shutdownTimeout time.Duration
 	log             logFlags
+	demo            demoConfig // --demo: a synthetic department feeds the service (demo.go)
 
 	keyPrefix string // tests: keys of their own on a shared Redis
 }
@@ -60,6 +61,7 @@ func (c *serveConfig) register(fs *flag.FlagSet) {
 	fs.StringVar(&c.tlsKey, "mllp-tls-key", "", "PEM private key file for --mllp-tls-cert")
 	fs.DurationVar(&c.shutdownTimeout, "shutdown-timeout", 20*time.Second, "how long a graceful shutdown may take")
 	c.log.register(fs)
+	c.demo.register(fs)
 }
 
 func runServe(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
@@ -122,7 +124,11 @@ func newService(ctx context.Context, cfg serveConfig, log *slog.Logger) (*servic
 		}
 		tlsConfig = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
 	}
-	rdb, closeStore, err := openRedis(context.WithoutCancel(ctx), cfg.redisURL, cfg.dataDir, cfg.memory, log)
+	dataDir, err := cfg.demo.storeDir(cfg.dataDir, cfg.redisURL)
+	if err != nil {
+		return nil, err
+	}
+	rdb, closeStore, err := openRedis(context.WithoutCancel(ctx), cfg.redisURL, dataDir, cfg.memory, log)
 	if err != nil {
 		return nil, err
 	}
@@ -206,6 +212,7 @@ func (s *service) run(ctx context.Context) error {
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
 	defer signal.Stop(hup)
+	stopDemo := s.startDemo(ctx)
 
 	var err error
 loop:
@@ -221,6 +228,7 @@ loop:
 			s.reloadRules()
 		}
 	}
+	stopDemo()
 	sctx, cancel := context.WithTimeout(context.Background(), s.cfg.shutdownTimeout)
 	defer cancel()
 	if e := s.mllp.Shutdown(sctx); e != nil {
