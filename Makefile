@@ -7,7 +7,7 @@ BENCHTIME ?= 2s
 .PHONY: run test lint gotest nodetest bench fuzz build
 
 run:
-	$(GO) run ./cmd/voorrang
+	$(GO) run ./cmd/voorrang --demo
 
 build:
 	$(GO) build -o voorrang ./cmd/voorrang

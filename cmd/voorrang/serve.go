@@ -35,6 +35,7 @@ type serveConfig struct {
 	accession       string
 	aiSenders       string
 	claimTTL        time.Duration
+	pacsURL         string
 	maxMessageSize  int
 	mllpIdle        time.Duration
 	tlsCert, tlsKey string
@@ -55,6 +56,7 @@ func (c *serveConfig) register(fs *flag.FlagSet) {
 	fs.StringVar(&c.accession, "accession-fields", "OBR-18,ORC-3.1,OBR-3.1,IPC-1.1", "where the accession number is, tried in order")
 	fs.StringVar(&c.aiSenders, "ai-senders", "AIPLATFORM", "sending applications (MSH-3) whose ORU^R01 carry AI results, comma-separated")
 	fs.DurationVar(&c.claimTTL, "claim-ttl", 20*time.Minute, "how long a claim lasts unless renewed")
+	fs.StringVar(&c.pacsURL, "pacs-url-template", "", "the panel's \"open in PACS\" link, with {accession}, {mrn}, {site} and {studyUID}, e.g. https://pacs.example.org/viewer?acc={accession}")
 	fs.IntVar(&c.maxMessageSize, "max-message-size", mllp.DefaultMaxSize, "largest HL7 message accepted, in bytes (reports may embed PDFs)")
 	fs.DurationVar(&c.mllpIdle, "mllp-idle-timeout", mllp.DefaultIdleTimeout, "how long an idle MLLP connection is kept open")
 	fs.StringVar(&c.tlsCert, "mllp-tls-cert", "", "PEM certificate file: serve MLLP over TLS")
@@ -151,7 +153,7 @@ func newService(ctx context.Context, cfg serveConfig, log *slog.Logger) (*servic
 		IdleTimeout: cfg.mllpIdle,
 		Logger:      log,
 	}
-	s.http = ui.New(ui.Config{Store: s.store, Logger: log, Version: version, Metrics: s.metrics()})
+	s.http = ui.New(ui.Config{Store: s.store, Logger: log, Version: version, Metrics: s.metrics(), PACSURLTemplate: cfg.pacsURL})
 	return s, nil
 }
 
