@@ -23,6 +23,7 @@ type Store interface {
 	Feedback(ctx context.Context, site, acc, resultID, reader string, agree bool) (*worklist.Study, error)
 	DeadLetters(ctx context.Context, offset, limit int) ([]worklist.DeadLetter, int64, error)
 	Ping(ctx context.Context) error
+	changeFeed // for the websocket hub
 }
 
 func (s *Server) routes(api fiber.Router) {

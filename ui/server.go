@@ -4,6 +4,7 @@ package ui
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"net"
 	"time"
@@ -22,6 +23,8 @@ type Server struct {
 	store    Store
 	sections sections
 	now      func() time.Time
+	hub      *hub     // the websocket clients of GET /ws
+	origins  []string // Config.AllowedOrigins
 }
 
 // Config holds what the HTTP side needs from the rest of the service.
@@ -42,6 +45,9 @@ type Config struct {
 	// PACSURLTemplate is the panel's "open in PACS" link, with {accession},
 	// {mrn}, {site} and {studyUID} filled in; empty hides the link.
 	PACSURLTemplate string
+	// AllowedOrigins are the browser origins, besides the server's own
+	// host, that may open the websocket, e.g. "https://pacs.example.org".
+	AllowedOrigins []string
 }
 
 // New returns a Server with its routes.
@@ -54,7 +60,8 @@ func New(cfg Config) *Server {
 	if limit == 0 {
 		limit = 1 << 20
 	}
-	s := &Server{logger: log, store: cfg.Store, sections: cfg.Sections, now: cfg.Now}
+	s := &Server{logger: log, store: cfg.Store, sections: cfg.Sections, now: cfg.Now,
+		hub: newHub(cfg.Store, log), origins: cfg.AllowedOrigins}
 	if s.sections == nil {
 		s.sections = DefaultSections()
 	}
@@ -87,6 +94,7 @@ func New(cfg Config) *Server {
 	})
 	s.routes(s.app.Group("/api/v1"))
 	s.app.Get("/api/v1/sections", func(c *fiber.Ctx) error { return c.JSON(s.sections) })
+	s.app.Get("/ws", s.checkWS, s.upgradeWS())
 	s.static(s.app, cfg)
 	return s
 }
@@ -97,9 +105,11 @@ func (s *Server) Serve(l net.Listener) error {
 }
 
 // Shutdown stops accepting requests and waits for those in flight, until
-// ctx ends.
+// ctx ends. Websocket clients, which the HTTP server lets be, are sent
+// "going away" (1001) and their handlers waited for.
 func (s *Server) Shutdown(ctx context.Context) error {
-	return s.app.ShutdownWithContext(ctx)
+	err := s.app.ShutdownWithContext(ctx)
+	return errors.Join(err, s.hub.close(ctx))
 }
 
 // handleError turns an error into a JSON answer with a stable code and a
