@@ -61,12 +61,13 @@ func (h *Handler) Stats() *Stats { return &h.stats }
 // sender should resend). Refused messages are kept as dead letters.
 func (h *Handler) ServeMLLP(ctx context.Context, raw []byte) []byte {
 	ack := hl7.Ack{Application: h.Application, Facility: h.Facility, Time: h.now()}
-	if msgs := hl7.Split(raw); len(msgs) > 1 {
-		return h.reject(ctx, raw, nil, ack, hl7.AckError{Code: hl7.CodeSegmentSequence,
-			Text: fmt.Sprintf("frame holds %d messages; send one message per MLLP frame", len(msgs))})
-	}
 	m, err := hl7.Parse(raw)
 	if err != nil {
+		// A batch (FHS/BHS) or several messages in one frame: say so.
+		if n := len(hl7.Split(raw)); n > 1 {
+			return h.reject(ctx, raw, nil, ack, hl7.AckError{Code: hl7.CodeSegmentSequence,
+				Text: fmt.Sprintf("frame holds %d messages; send one message per MLLP frame", n)})
+		}
 		var pe *hl7.ParseError
 		e := hl7.AckError{Code: hl7.CodeSegmentSequence, Text: err.Error()}
 		if errors.As(err, &pe) {

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -173,5 +174,17 @@ func TestRefusedMessagesAreKept(t *testing.T) {
 	}
 	if dl[0].Message == "" || dl[0].Reason == "" {
 		t.Errorf("dead letter %+v lacks message or reason", dl[0])
+	}
+}
+
+func TestOneMessagePerFrame(t *testing.T) {
+	h, _ := newHandler(t, time.Date(2026, 11, 23, 9, 30, 0, 0, time.UTC))
+	data, err := os.ReadFile("../testdata/hl7/variant_batch.hl7")
+	if err != nil {
+		t.Fatal(err)
+	}
+	code, text := msa(t, h.ServeMLLP(context.Background(), data))
+	if code != "AR" || !strings.Contains(text, "frame holds 3 messages") {
+		t.Errorf("a batch in one frame: %s %q", code, text)
 	}
 }
