@@ -10,6 +10,11 @@ import { Row } from './row.js';
 import * as fmt from './format.js';
 
 const REST_MS = 4000; // a pointer that has not moved for this long is not about to click
+// WINDOW rows at a time are in the page: a reader looks at the top of the
+// list, and a browser that lays out 2,000 rows for each change cannot keep
+// up with a busy department. The rest are sorted and kept current, and
+// shown a window at a time on demand.
+const WINDOW = 100;
 
 export class WorkList {
   // root: the <ol>; ctx() returns {me, pacsTemplate, now} for rows;
@@ -29,6 +34,13 @@ export class WorkList {
     this.lastMove = 0;
     this.renderTimer = 0;
     this.holdTimer = 0;
+    this.limit = WINDOW; // how many rows are in the page
+    this.moreEl = document.createElement('li');
+    this.moreEl.className = 'more';
+    this.moreBtn = document.createElement('button');
+    this.moreBtn.type = 'button';
+    this.moreBtn.addEventListener('click', () => { this.limit += WINDOW; this.render(); });
+    this.moreEl.append(this.moreBtn);
     root.addEventListener('pointerenter', () => { this.pointerIn = true; this.lastMove = Date.now(); });
     root.addEventListener('pointermove', () => { this.lastMove = Date.now(); });
     root.addEventListener('pointerleave', () => { this.pointerIn = false; this.flush(); });
@@ -165,34 +177,60 @@ export class WorkList {
     return !this.band || (row.study.rank && row.study.rank.band) === this.band;
   }
 
+  // scheduleRender renders once before the next frame, however many
+  // changes arrive until then.
   scheduleRender() {
-    if (!this.renderTimer) this.renderTimer = setTimeout(() => this.render(), 16);
+    if (!this.renderTimer) this.renderTimer = requestAnimationFrame(() => this.render());
   }
 
   // render puts the visible rows in reading order, moving only rows that
   // are out of place.
   render() {
-    clearTimeout(this.renderTimer);
+    cancelAnimationFrame(this.renderTimer);
     this.renderTimer = 0;
-    const rows = [...this.rows.values()].filter(r => this.visible(r)).sort((a, b) => fmt.compareStudies(a.study, b.study));
+    const all = [...this.rows.values()].filter(r => this.visible(r)).sort((a, b) => fmt.compareStudies(a.study, b.study));
+    const rows = all.slice(0, this.limit);
     const want = new Set(rows.map(r => r.el));
-    for (const el of [...this.root.children]) if (!want.has(el)) el.remove();
-    let at = this.root.firstElementChild;
+    for (const el of [...this.root.children]) if (!want.has(el) && el !== this.moreEl) el.remove();
+    let at = this.root.firstElementChild, ctx = null;
     for (const r of rows) {
-      if (r.el === at) at = at.nextElementSibling;
-      else this.root.insertBefore(r.el, at);
+      if (r.el === at) {
+        at = at.nextElementSibling;
+        continue;
+      }
+      if (!r.el.isConnected) r.update(r.study, ctx || (ctx = this.ctx())); // its times went stale outside the page
+      this.root.insertBefore(r.el, at);
     }
-    this.order = rows.map(r => r.key);
+    if (all.length > rows.length) {
+      this.moreBtn.textContent = `Show ${Math.min(WINDOW, all.length - rows.length)} more (${all.length - rows.length} not shown)`;
+      if (this.moreEl.parentNode !== this.root || this.root.lastElementChild !== this.moreEl) this.root.append(this.moreEl);
+    } else {
+      this.moreEl.remove();
+    }
+    this.order = all.map(r => r.key);
     if (this.selectedKey && !this.order.includes(this.selectedKey)) this.selectedKey = null;
     this.markSelected(this.refocus);
     this.refocus = false;
     this.onChange();
   }
 
-  // tick refreshes the times every row shows.
+  // tick refreshes the times the rows in the page show; the others are
+  // refreshed when they enter it.
   tick() {
     const ctx = this.ctx();
-    for (const r of this.rows.values()) r.update(r.study, ctx);
+    for (const key of this.shown()) this.rows.get(key).update(this.rows.get(key).study, ctx);
+  }
+
+  // shown returns the keys of the rows in the page, in reading order.
+  shown() {
+    return this.order.slice(0, this.limit);
+  }
+
+  // reveal widens the window so that the row at index i is in the page.
+  reveal(i) {
+    if (i < this.limit) return;
+    this.limit = (Math.floor(i / WINDOW) + 1) * WINDOW;
+    this.render();
   }
 
   visibleStudies() {
@@ -205,6 +243,7 @@ export class WorkList {
 
   select(key, focus = true) {
     if (!this.rows.has(key)) return;
+    this.reveal(this.order.indexOf(key));
     this.selectedKey = key;
     this.markSelected(focus);
   }
@@ -221,7 +260,7 @@ export class WorkList {
   // when asked.
   markSelected(focus) {
     let first = true;
-    for (const key of this.order) {
+    for (const key of this.shown()) {
       const row = this.rows.get(key), sel = key === this.selectedKey || (!this.selectedKey && first);
       first = false;
       row.el.tabIndex = sel ? 0 : -1;
