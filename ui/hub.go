@@ -229,7 +229,7 @@ func (h *hub) run() {
 		}
 		// XREAD returns each stream's changes together: deliver them in
 		// the order they were written, as far as the IDs tell.
-		slices.SortStableFunc(changes, func(a, b worklist.Change) int { return compareStreamIDs(a.ID, b.ID) })
+		slices.SortStableFunc(changes, func(a, b worklist.Change) int { return worklist.ComparePositions(a.ID, b.ID) })
 		for _, c := range changes {
 			cursors[c.Site] = c.ID
 			h.dispatch(c)

@@ -393,7 +393,7 @@ func (ss *session) missed(sites []string, since positions) ([]worklist.Change, e
 			after = cs[len(cs)-1].ID
 		}
 	}
-	slices.SortStableFunc(all, func(a, b worklist.Change) int { return compareStreamIDs(a.ID, b.ID) })
+	slices.SortStableFunc(all, func(a, b worklist.Change) int { return worklist.ComparePositions(a.ID, b.ID) })
 	return all, nil
 }
 
@@ -513,7 +513,7 @@ func (p *positions) set(site, id string) {
 
 // advance moves site to id and reports whether id is newer.
 func (p *positions) advance(site, id string) bool {
-	if compareStreamIDs(id, p.get(site)) <= 0 {
+	if worklist.ComparePositions(id, p.get(site)) <= 0 {
 		return false
 	}
 	p.set(site, id)
@@ -557,25 +557,3 @@ func parsePositions(s string) (positions, bool) {
 	return p, true
 }
 
-// compareStreamIDs orders two Redis stream IDs, "ms-seq" or "ms".
-func compareStreamIDs(a, b string) int {
-	am, as, _ := strings.Cut(a, "-")
-	bm, bs, _ := strings.Cut(b, "-")
-	x, _ := strconv.ParseUint(am, 10, 64)
-	y, _ := strconv.ParseUint(bm, 10, 64)
-	if x != y {
-		if x < y {
-			return -1
-		}
-		return 1
-	}
-	p, _ := strconv.ParseUint(as, 10, 64)
-	q, _ := strconv.ParseUint(bs, 10, 64)
-	switch {
-	case p < q:
-		return -1
-	case p > q:
-		return 1
-	}
-	return 0
-}

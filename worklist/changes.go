@@ -79,7 +79,7 @@ func (s *Store) trimmedAfter(ctx context.Context, key, after string) (bool, erro
 		return false, nil
 	}
 	f := first.Val()
-	return len(f) > 0 && compareIDs(f[0].ID, after) > 0, nil
+	return len(f) > 0 && ComparePositions(f[0].ID, after) > 0, nil
 }
 
 // WaitChanges blocks up to block for changes of the sites after their
@@ -163,8 +163,8 @@ func ValidPosition(p string) bool {
 	return digits(ms) && (!hasSeq || digits(seq))
 }
 
-// compareIDs orders two stream IDs "ms-seq".
-func compareIDs(a, b string) int {
+// ComparePositions orders two stream IDs "ms-seq" (or "ms"), as cmp.Compare does.
+func ComparePositions(a, b string) int {
 	am, as, _ := strings.Cut(a, "-")
 	bm, bs, _ := strings.Cut(b, "-")
 	x, _ := strconv.ParseUint(am, 10, 64)
