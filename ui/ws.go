@@ -556,4 +556,3 @@ func parsePositions(s string) (positions, bool) {
 	}
 	return p, true
 }
-
