@@ -93,7 +93,7 @@ func (s *Study) apply(e Event, received time.Time) (bool, error) {
 		if s.Status.closed() {
 			return false, nil
 		}
-		s.mergeOrder(e)
+		s.mergeOrder(e, true)
 		s.Status, s.CancelledAt = StatusCancelled, e.At
 		return true, nil
 	case ReportPreliminary:
@@ -137,9 +137,9 @@ func (s *Study) applyOrder(e Event) bool {
 	before := *s
 	if !e.At.IsZero() && e.At.Before(s.OrderUpdatedAt) {
 		// A late, older message: it may fill gaps but not undo anything.
-		s.fillOrder(e)
+		s.mergeOrder(e, false)
 	} else {
-		s.mergeOrder(e)
+		s.mergeOrder(e, true)
 		if !e.At.IsZero() {
 			s.OrderUpdatedAt = e.At
 		}
@@ -165,14 +165,15 @@ func (s *Study) applyOrder(e Event) bool {
 	return !s.equal(&before)
 }
 
-func (s *Study) mergeOrder(e Event) {
+// mergeOrder takes the facts of an order message: all it carries when
+// overwrite is set, else only what the study lacks (a late, older message).
+func (s *Study) mergeOrder(e Event, overwrite bool) {
 	o := e.Order
 	if o == nil {
 		return
 	}
-	s.Patient = mergePatient(s.Patient, o.Patient)
 	set := func(dst *string, v string) {
-		if v != "" {
+		if v != "" && (overwrite || *dst == "") {
 			*dst = v
 		}
 	}
@@ -183,30 +184,9 @@ func (s *Study) mergeOrder(e Event) {
 	set(&s.ProcedureText, o.ProcedureText)
 	set(&s.OrderingLocation, o.OrderingLocation)
 	set(&s.StudyUID, o.StudyUID)
-	if !o.OrderedAt.IsZero() && (s.OrderedAt.IsZero() || o.OrderedAt.Before(s.OrderedAt)) {
-		s.OrderedAt = o.OrderedAt
-	}
-}
-
-// fillOrder sets only what the study lacks.
-func (s *Study) fillOrder(e Event) {
-	o := e.Order
-	if o == nil {
-		return
-	}
-	fill := func(dst *string, v string) {
-		if *dst == "" {
-			*dst = v
-		}
-	}
-	fill(&s.PatientClass, o.PatientClass)
-	fill(&s.Priority, o.Priority)
-	fill(&s.Modality, o.Modality)
-	fill(&s.ProcedureCode, o.ProcedureCode)
-	fill(&s.ProcedureText, o.ProcedureText)
-	fill(&s.OrderingLocation, o.OrderingLocation)
-	fill(&s.StudyUID, o.StudyUID)
-	if s.Patient.isZero() {
+	if overwrite {
+		s.Patient = mergePatient(s.Patient, o.Patient)
+	} else if s.Patient.isZero() {
 		s.Patient = o.Patient
 	}
 	if !o.OrderedAt.IsZero() && (s.OrderedAt.IsZero() || o.OrderedAt.Before(s.OrderedAt)) {
