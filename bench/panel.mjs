@@ -52,7 +52,7 @@ function flag(name, def) {
   return i > 0 && process.argv[i + 1] !== undefined ? Number(process.argv[i + 1]) : def;
 }
 const ROWS = flag('rows', 2000);
-const WINDOW = 100; // rows the panel keeps in the page (ui/static/list.js)
+const WINDOW = 50; // rows the panel keeps in the page (ui/static/list.js)
 const CHANGES = flag('changes', 50);
 const WARMUP = 2; // one change of each kind, not counted
 const DB = flag('db', Number(process.env.VOORRANG_BENCH_DB || 13));

@@ -1,4 +1,4 @@
-// A long list: the panel keeps the first 100 rows in the page and the
+// A long list: the panel keeps the first 50 rows in the page and the
 // rest, sorted and current, behind a "show more" button; a study that
 // becomes critical from far down the list comes to the top.
 
@@ -12,10 +12,11 @@ import { promisify } from 'node:util';
 import * as hx from './harness.mjs';
 
 const DB = 12;
-const N = 130;
+const N = 80;
+const WINDOW = 50; // ui/static/list.js
 let bin, server, browser, dir;
 
-// orders writes N completed CT orders, W3000000 (due first) to W3000129.
+// orders writes N completed CT orders, W3000000 to W3000079.
 function orders() {
   const tmpl = readFileSync(path.join(hx.ROOT, 'testdata/hl7/zhwest_orm_sc_cm_ct_oncology.hl7'), 'latin1');
   const msgs = [];
@@ -46,12 +47,12 @@ after(async () => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
-test('100 rows in the page, the rest behind "show more"; a critical study from below comes to the top', async () => {
+test('50 rows in the page, the rest behind "show more"; a critical study from below comes to the top', async () => {
   const total = (await server.api('/worklist?limit=1')).total;
   assert.equal(total, N, 'studies on the list');
   const { page } = await hx.openPanel(browser, server);
-  await page.waitForFunction(n => document.querySelectorAll('#list > li.row').length === 100 &&
-    (document.querySelector('#list > li.more') || {}).textContent?.includes(`${n - 100} not shown`), N, { timeout: 5000 });
+  await page.waitForFunction(([n, w]) => document.querySelectorAll('#list > li.row').length === w &&
+    (document.querySelector('#list > li.more') || {}).textContent?.includes(`${n - w} not shown`), [N, WINDOW], { timeout: 5000 });
   const last = (await server.api(`/worklist?offset=${N - 1}&limit=1`)).studies[0];
   assert.equal(await page.$$eval(`#list > li.row[data-key="ZHWEST/${last.accession}"]`, els => els.length), 0,
     'the last study is not in the page');

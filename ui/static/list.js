@@ -11,10 +11,10 @@ import * as fmt from './format.js';
 
 const REST_MS = 4000; // a pointer that has not moved for this long is not about to click
 // WINDOW rows at a time are in the page: a reader looks at the top of the
-// list, and a browser that lays out 2,000 rows for each change cannot keep
-// up with a busy department. The rest are sorted and kept current, and
+// list (a second screen shows about ten), and a browser that lays out
+// 2,000 rows for each change cannot keep up with a busy department. The rest are sorted and kept current, and
 // shown a window at a time on demand.
-const WINDOW = 100;
+const WINDOW = 50;
 
 export class WorkList {
   // root: the <ol>; ctx() returns {me, pacsTemplate, now} for rows;
