@@ -29,11 +29,14 @@ lint:
 
 # The HL7 parser against the @medplum/core peer on the same corpus; ingest
 # (MLLP -> Redis -> ACK) and worklist pages against the bare Redis round
-# trip, in one run; then the Go benchmarks.
+# trip, in one run; websocket fan-out to 500 and 1,000 panels; the panel
+# with 2,000 rows in Chromium; then the Go benchmarks.
 bench:
 	.ci/testenv
 	$(GO) run ./bench/hl7peer -benchtime $(BENCHTIME)
 	$(GO) run ./cmd/voorrang bench
+	$(GO) test -run '^$$' -bench Hub -benchtime 50x ./ui/
+	node bench/panel.mjs
 	$(GO) test -run '^$$' -bench . -benchtime $(BENCHTIME) ./hl7/ ./triage/
 
 fuzz:
