@@ -35,7 +35,7 @@ bench:
 	.ci/testenv
 	$(GO) run ./bench/hl7peer -benchtime $(BENCHTIME)
 	$(GO) run ./cmd/voorrang bench
-	$(GO) test -run '^$$' -bench Hub -benchtime 50x ./ui/
+	$(GO) test -run '^$$' -bench 'WS' -benchtime 50x ./ui/
 	node bench/panel.mjs
 	$(GO) test -run '^$$' -bench . -benchtime $(BENCHTIME) ./hl7/ ./triage/
 
