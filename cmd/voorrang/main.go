@@ -3,10 +3,14 @@
 //	voorrang [serve] [flags]    run the service (the default)
 //	voorrang send --to HOST:PORT FILE...
 //	                            send HL7 files over MLLP and print each ACK
+//	voorrang simulate --seed N --out DIR
+//	                            write a synthetic day of both sites as .hl7 files
+//	voorrang bench              measure ingest and worklist against the Redis floor
 //	voorrang rules              print the built-in triage rules
 //	voorrang version            print the version
 //
-// Every flag has an environment variable: --http is VOORRANG_HTTP, and so on.
+// Every flag has an environment variable: --http is VOORRANG_HTTP, and so on
+// (--redis is VOORRANG_REDIS_URL).
 package main
 
 import (
