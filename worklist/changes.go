@@ -61,7 +61,7 @@ func (s *Store) ChangesSince(ctx context.Context, site, after string, count int6
 	if err != nil {
 		return nil, fmt.Errorf("read changes: %w", err)
 	}
-	return decodeChanges(site, msgs)
+	return s.decodeChanges(site, msgs)
 }
 
 // trimmedAfter reports whether the stream may have lost entries newer
@@ -109,7 +109,7 @@ func (s *Store) WaitChanges(ctx context.Context, positions map[string]string, co
 	var out []Change
 	for _, st := range res {
 		site := siteOfKey(st.Stream, s.keys.prefix)
-		cs, err := decodeChanges(site, st.Messages)
+		cs, err := s.decodeChanges(site, st.Messages)
 		if err != nil {
 			return nil, err
 		}
@@ -118,8 +118,12 @@ func (s *Store) WaitChanges(ctx context.Context, positions map[string]string, co
 	return out, nil
 }
 
-func decodeChanges(site string, msgs []redis.XMessage) ([]Change, error) {
+// decodeChanges reads stream entries. Each study is re-ranked at the
+// store's clock, as Get and List do, so that its reasons ("waiting 3 h")
+// are current when a panel shows them.
+func (s *Store) decodeChanges(site string, msgs []redis.XMessage) ([]Change, error) {
 	out := make([]Change, 0, len(msgs))
+	rules, now := s.rules.Load(), s.opts.Now()
 	for _, m := range msgs {
 		c := Change{Site: site, ID: m.ID}
 		c.Kind, _ = m.Values["k"].(string)
@@ -131,6 +135,7 @@ func decodeChanges(site string, msgs []redis.XMessage) ([]Change, error) {
 			if err := json.Unmarshal([]byte(d), c.Study); err != nil {
 				return nil, fmt.Errorf("read change %s: %w", m.ID, err)
 			}
+			c.Study.Rank = rules.Rank(c.Study.facts(), now)
 		}
 		out = append(out, c)
 	}

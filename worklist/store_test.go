@@ -406,3 +406,18 @@ func TestChangeStream(t *testing.T) {
 		t.Errorf("after trimming: %v, want ErrGone", err)
 	}
 }
+
+func TestChangesCarryCurrentReasons(t *testing.T) {
+	s, clk := newTestStore(t)
+	ctx := context.Background()
+	mustApply(t, s, order(ExamCompleted, "ZHWEST", "W1", t0, nil))
+	clk.Add(3 * time.Hour)
+	cs, err := s.ChangesSince(ctx, "ZHWEST", "0-0", 10)
+	if err != nil || len(cs) != 1 {
+		t.Fatalf("changes %v %v", cs, err)
+	}
+	reasons := cs[0].Study.Rank.Reasons
+	if last := reasons[len(reasons)-1]; last.Text != "waiting 3 h" {
+		t.Errorf("last reason %q, want the waiting time at read time, waiting 3 h", last.Text)
+	}
+}
