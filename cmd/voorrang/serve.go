@@ -36,6 +36,7 @@ type serveConfig struct {
 	aiSenders       string
 	claimTTL        time.Duration
 	pacsURL         string
+	sectionsFile    string
 	origins         string
 	maxMessageSize  int
 	mllpIdle        time.Duration
@@ -58,6 +59,7 @@ func (c *serveConfig) register(fs *flag.FlagSet) {
 	fs.StringVar(&c.aiSenders, "ai-senders", "AIPLATFORM", "sending applications (MSH-3) whose ORU^R01 carry AI results, comma-separated")
 	fs.DurationVar(&c.claimTTL, "claim-ttl", 20*time.Minute, "how long a claim lasts unless renewed")
 	fs.StringVar(&c.origins, "allowed-origins", "", "origins besides the service's own whose pages may open the websocket, comma-separated (e.g. https://pacs.example.org)")
+	fs.StringVar(&c.sectionsFile, "sections", "", "sections file (YAML: name, modalities, procedures patterns); empty: neuro, chest, abdomen, msk")
 	fs.StringVar(&c.pacsURL, "pacs-url-template", "", "the panel's \"open in PACS\" link, with {accession}, {mrn}, {site} and {studyUID}, e.g. https://pacs.example.org/viewer?acc={accession}")
 	fs.IntVar(&c.maxMessageSize, "max-message-size", mllp.DefaultMaxSize, "largest HL7 message accepted, in bytes (reports may embed PDFs)")
 	fs.DurationVar(&c.mllpIdle, "mllp-idle-timeout", mllp.DefaultIdleTimeout, "how long an idle MLLP connection is kept open")
@@ -115,6 +117,10 @@ func newService(ctx context.Context, cfg serveConfig, log *slog.Logger) (*servic
 	if err != nil {
 		return nil, err
 	}
+	sections, err := loadSections(cfg.sectionsFile)
+	if err != nil {
+		return nil, err
+	}
 	mapping := ingest.DefaultMapping()
 	if mapping.Accession, err = ingest.ParsePaths(cfg.accession); err != nil {
 		return nil, fmt.Errorf("--accession-fields: %w", err)
@@ -155,7 +161,7 @@ func newService(ctx context.Context, cfg serveConfig, log *slog.Logger) (*servic
 		IdleTimeout: cfg.mllpIdle,
 		Logger:      log,
 	}
-	s.http = ui.New(ui.Config{Store: s.store, Logger: log, Version: version, Metrics: s.metrics(), PACSURLTemplate: cfg.pacsURL,
+	s.http = ui.New(ui.Config{Store: s.store, Logger: log, Version: version, Metrics: s.metrics(), PACSURLTemplate: cfg.pacsURL, Sections: sections,
 		AllowedOrigins: splitList(cfg.origins)})
 	return s, nil
 }
