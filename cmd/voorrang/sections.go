@@ -15,10 +15,10 @@ import (
 // name with modalities and procedure patterns ('*' matches any run of
 // characters, case ignored), e.g.
 //
-//	- name: neuro
-//	  procedures: ["*hersen*", "*brain*", "*head*"]
-//	- name: mammo
-//	  modalities: [MG]
+//   - name: neuro
+//     procedures: ["*hersen*", "*brain*", "*head*"]
+//   - name: mammo
+//     modalities: [MG]
 //
 // An empty name means the built-in sections.
 func loadSections(name string) ([]ui.Section, error) {
