@@ -36,6 +36,7 @@ type benchConfig struct {
 	rate     int
 	json     bool
 	profile  string
+	mllp     string
 }
 
 func (c *benchConfig) register(fs *flag.FlagSet) {
@@ -45,6 +46,7 @@ func (c *benchConfig) register(fs *flag.FlagSet) {
 	fs.IntVar(&c.sites, "sites", 20, "sites the messages and studies are spread over (at most 99)")
 	fs.IntVar(&c.rate, "rate", 2000, "messages per second of the fixed-rate phase (8 connections)")
 	fs.BoolVar(&c.json, "json", false, "print one JSON document instead of the table")
+	fs.StringVar(&c.mllp, "mllp", "", "drive a running service's MLLP port (host:port) in the ingest phases instead of one started in this process, so that sender and service do not share a Go runtime")
 	fs.StringVar(&c.profile, "cpuprofile", "", "write a CPU profile of the ingest phase (server and senders) to this file")
 }
 
@@ -137,15 +139,19 @@ func (b *bench) run(ctx context.Context) error {
 	if err := b.floor(ctx); err != nil {
 		return err
 	}
-	svc, err := startBenchService(ctx, b.rdb, b.prefix+"ingest:", b.log)
-	if err != nil {
+	addr := b.cfg.mllp
+	if addr == "" {
+		svc, err := startBenchService(ctx, b.rdb, b.prefix+"ingest:", b.log)
+		if err != nil {
+			return err
+		}
+		defer svc.stop()
+		addr = svc.addr
+	}
+	if err := b.ingest(ctx, addr); err != nil {
 		return err
 	}
-	defer svc.stop()
-	if err := b.ingest(ctx, svc.addr); err != nil {
-		return err
-	}
-	if err := b.fixedRate(ctx, svc.addr); err != nil {
+	if err := b.fixedRate(ctx, addr); err != nil {
 		return err
 	}
 	if err := b.firstPage(ctx); err != nil {
