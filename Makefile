@@ -34,7 +34,7 @@ lint:
 bench:
 	.ci/testenv
 	$(GO) run ./bench/hl7peer -benchtime $(BENCHTIME)
-	$(GO) run ./cmd/voorrang bench
+	bench/ingest.sh
 	$(GO) test -run '^$$' -bench 'WS' -benchtime 50x ./ui/
 	node bench/panel.mjs
 	$(GO) test -run '^$$' -bench . -benchtime $(BENCHTIME) ./hl7/ ./triage/
