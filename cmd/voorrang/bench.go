@@ -163,6 +163,11 @@ func (b *bench) run(ctx context.Context) error {
 	return ctx.Err()
 }
 
+// runTag returns a short tag of this run, from its key prefix.
+func (b *bench) runTag() string {
+	return strings.TrimSuffix(strings.TrimPrefix(b.prefix, "bench:"), ":")[:6]
+}
+
 func (b *bench) add(r benchRow) {
 	if r.Fails > 0 {
 		r.Note = strings.TrimSuffix(fmt.Sprintf("%d NOT ACCEPTED; %s", r.Fails, r.Note), "; ")

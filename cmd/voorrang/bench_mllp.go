@@ -55,7 +55,7 @@ func (b *bench) connect(n int, addr string) []*benchConn {
 	conns := make([]*benchConn, n)
 	for i := range conns {
 		b.feeds++
-		conns[i] = &benchConn{c: &mllp.Client{Addr: addr, Retries: -1, Logger: b.log}, f: newFeed(b.feeds, b.sites)}
+		conns[i] = &benchConn{c: &mllp.Client{Addr: addr, Retries: -1, Logger: b.log}, f: newFeed(b.runTag(), b.feeds, b.sites)}
 	}
 	return conns
 }
@@ -138,6 +138,7 @@ func (t msgTemplate) render(buf []byte, vals map[string]string) []byte {
 // two for exams the feed sent before. Accessions and control IDs are the
 // feed's own.
 type feed struct {
+	run   string // tells this run's messages from those of runs before it
 	id    int
 	sites []string
 	rnd   *mrand.Rand
@@ -145,14 +146,16 @@ type feed struct {
 	exams []map[string]string
 }
 
-func newFeed(id int, sites []string) *feed {
-	return &feed{id: id, sites: sites, rnd: mrand.New(mrand.NewPCG(uint64(id), 0))}
+func newFeed(run string, id int, sites []string) *feed {
+	return &feed{run: run, id: id, sites: sites, rnd: mrand.New(mrand.NewPCG(uint64(id), 0))}
 }
 
 // next appends the next message to buf.
 func (f *feed) next(buf []byte) []byte {
 	f.seq++
-	ctrl := fmt.Sprintf("B%d.%d", f.id, f.seq)
+	// Unique across runs: a service that outlives a run (--mllp) would
+	// answer a repeated control ID as a duplicate, which costs far less.
+	ctrl := fmt.Sprintf("B%s.%d.%d", f.run, f.id, f.seq)
 	r := f.rnd.IntN(10)
 	if r < 6 || len(f.exams) == 0 {
 		exam := map[string]string{"site": f.sites[f.rnd.IntN(len(f.sites))], "acc": "A" + ctrl[1:],
