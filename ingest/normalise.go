@@ -205,10 +205,12 @@ func orderKind(control, status string) (worklist.EventKind, error) {
 
 func (n *normaliser) reportEvents(m *hl7.Message, site string, msgAt time.Time) ([]worklist.Event, error) {
 	var events []worklist.Event
+	seenOBR := false
 	for _, g := range groups(m) {
 		if !hasSeg(g, "OBR") {
 			continue
 		}
+		seenOBR = true
 		acc, err := n.accession(m, g)
 		if err != nil {
 			return nil, err
@@ -233,10 +235,12 @@ func (n *normaliser) reportEvents(m *hl7.Message, site string, msgAt time.Time) 
 		events = append(events, worklist.Event{Kind: kind, Site: site, Accession: acc, At: at,
 			Report: &worklist.Report{Reader: reader}})
 	}
-	if len(events) == 0 {
+	if len(events) == 0 && !seenOBR {
 		return nil, &mapError{hl7.AckError{Segment: "OBR", Code: hl7.CodeSegmentSequence,
-			Text: "report without an OBR segment Voorrang can act on"}}
+			Text: "report without an OBR segment"}}
 	}
+	// A report whose status changes nothing on the list (I, S, R, A) is
+	// accepted with no event.
 	return events, nil
 }
 

@@ -3,6 +3,7 @@ package ingest
 import (
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -189,5 +190,24 @@ func TestNormaliseErrors(t *testing.T) {
 				t.Errorf("error at %s code %d (%s), want %s code %d", loc, me.Code, me.Text, tt.location, tt.code)
 			}
 		})
+	}
+}
+
+func TestReportStatusesThatChangeNothing(t *testing.T) {
+	n := normaliser{mapping: DefaultMapping()}
+	for _, status := range []string{"I", "S", "R", "A"} {
+		m := parseFile(t, "zhwest_oru_report_prelim.hl7")[0]
+		raw := strings.Replace(m.String(), "|P||", "|"+status+"||", 1)
+		m2, err := hl7.Parse([]byte(raw))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if m2.Get("OBR-25") != status {
+			t.Fatalf("OBR-25 = %q, want %q", m2.Get("OBR-25"), status)
+		}
+		events, err := n.events(m2)
+		if err != nil || len(events) != 0 {
+			t.Errorf("OBR-25 %s: %d events, %v; want none and no error", status, len(events), err)
+		}
 	}
 }
