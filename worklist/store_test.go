@@ -11,6 +11,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/voorrang/voorrang/embedredis"
 	"github.com/voorrang/voorrang/internal/redistest"
 	"github.com/voorrang/voorrang/triage"
 )
@@ -419,5 +420,31 @@ func TestChangesCarryCurrentReasons(t *testing.T) {
 	reasons := cs[0].Study.Rank.Reasons
 	if last := reasons[len(reasons)-1]; last.Text != "waiting 3 h" {
 		t.Errorf("last reason %q, want the waiting time at read time, waiting 3 h", last.Text)
+	}
+}
+
+// TestScriptFlushed: after Redis lost its scripts (a restart, a failover,
+// SCRIPT FLUSH) the store loads the script again and goes on. It runs on a
+// Redis of its own, as flushing the shared one would upset other tests.
+func TestScriptFlushed(t *testing.T) {
+	srv, err := embedredis.Start(t.Context(), embedredis.Options{ForceMemory: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	opts, err := redis.ParseURL(srv.Addr())
+	if err != nil {
+		t.Fatal(err)
+	}
+	rdb := redis.NewClient(opts)
+	defer rdb.Close()
+	s := New(rdb, Options{Now: func() time.Time { return t0 }})
+	mustApply(t, s, order(OrderPlaced, "ZHWEST", "W1", t0, nil))
+	if err := rdb.ScriptFlush(context.Background()).Err(); err != nil {
+		t.Fatal(err)
+	}
+	out := mustApply(t, s, order(ExamCompleted, "ZHWEST", "W1", t0.Add(time.Hour), nil))
+	if !out.Study.OnList {
+		t.Errorf("after the scripts were flushed: %+v", out.Study)
 	}
 }
