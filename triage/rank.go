@@ -56,11 +56,15 @@ func (r *Rules) Rank(f Facts, now time.Time) Rank {
 		if e.ranks && (i == 0 || e.due.Before(rank.Due)) {
 			rank.Due = e.due
 		}
-		rank.Reasons = append(rank.Reasons, e.reason)
+		r := e.reason
+		if e.ranks {
+			r.Band = e.band
+		}
+		rank.Reasons = append(rank.Reasons, r)
 	}
 	rank.Band = entries[0].band // sorted: the most urgent contribution is first
 	if since := f.waitingSince(); !since.IsZero() && !now.Before(since) {
-		rank.Reasons = append(rank.Reasons, Reason{ReasonWaiting, waitingText(now.Sub(since))})
+		rank.Reasons = append(rank.Reasons, Reason{Code: ReasonWaiting, Text: waitingText(now.Sub(since))})
 	}
 	return rank
 }
@@ -124,7 +128,7 @@ func (r *Rules) findingEntry(f *Facts, fd *Finding, now time.Time) entry {
 	name, sep, version := algorithmText(fd.Algorithm, algName)
 	if !fd.Positive {
 		text := "AI: no " + label + " (" + name + sep + version + ")"
-		return entry{reason: Reason{ReasonAINegative, text}}
+		return entry{reason: Reason{Code: ReasonAINegative, Text: text}}
 	}
 
 	e := entry{reason: Reason{Code: ReasonAIInfo}}

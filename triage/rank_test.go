@@ -51,7 +51,7 @@ func study(priority, class, modality, procedure string, findings ...Finding) Fac
 	}
 }
 
-var waiting3h = Reason{ReasonWaiting, "waiting 3 h"}
+var waiting3h = Reason{Code: ReasonWaiting, Text: "waiting 3 h"}
 
 func TestRankDefaults(t *testing.T) {
 	oncologyCT := "CT thorax-abdomen with contrast (oncology follow-up)"
@@ -67,91 +67,91 @@ func TestRankDefaults(t *testing.T) {
 			facts:   study("R", "O", "CT", oncologyCT),
 			band:    Routine,
 			due:     completed.Add(72 * time.Hour),
-			reasons: []Reason{{ReasonPatientClass, "outpatient"}, waiting3h},
+			reasons: []Reason{{Code: ReasonPatientClass, Text: "outpatient"}, waiting3h},
 		},
 		{
 			name:    "inpatient",
 			facts:   study("R", "I", "DX", "X thorax"),
 			band:    Routine,
 			due:     completed.Add(24 * time.Hour),
-			reasons: []Reason{{ReasonPatientClass, "inpatient"}, waiting3h},
+			reasons: []Reason{{Code: ReasonPatientClass, Text: "inpatient"}, waiting3h},
 		},
 		{
 			name:    "ED patient",
 			facts:   study("", "E", "DX", "X wrist"),
 			band:    Urgent,
 			due:     completed.Add(time.Hour),
-			reasons: []Reason{{ReasonPatientClass, "ED patient"}, waiting3h},
+			reasons: []Reason{{Code: ReasonPatientClass, Text: "ED patient"}, waiting3h},
 		},
 		{
 			name:    "stat outpatient",
 			facts:   study("S", "O", "US", "US abdomen"),
 			band:    Urgent,
 			due:     completed.Add(time.Hour),
-			reasons: []Reason{{ReasonPriority, "STAT order"}, {ReasonPatientClass, "outpatient"}, waiting3h},
+			reasons: []Reason{{Code: ReasonPriority, Text: "STAT order"}, {Code: ReasonPatientClass, Text: "outpatient"}, waiting3h},
 		},
 		{
 			name:    "stat ED patient: both reasons, most urgent rule first",
 			facts:   study("s", "e", "DX", "X ankle"),
 			band:    Urgent,
 			due:     completed.Add(time.Hour),
-			reasons: []Reason{{ReasonPriority, "STAT order"}, {ReasonPatientClass, "ED patient"}, waiting3h},
+			reasons: []Reason{{Code: ReasonPriority, Text: "STAT order"}, {Code: ReasonPatientClass, Text: "ED patient"}, waiting3h},
 		},
 		{
 			name:    "timing critical",
 			facts:   study("T", "I", "CT", "CT angio"),
 			band:    Urgent,
 			due:     completed.Add(time.Hour),
-			reasons: []Reason{{ReasonPriority, "timing-critical order"}, {ReasonPatientClass, "inpatient"}, waiting3h},
+			reasons: []Reason{{Code: ReasonPriority, Text: "timing-critical order"}, {Code: ReasonPatientClass, Text: "inpatient"}, waiting3h},
 		},
 		{
 			name:    "asap inpatient",
 			facts:   study("A", "I", "MR", "MR spine"),
 			band:    Urgent,
 			due:     completed.Add(4 * time.Hour),
-			reasons: []Reason{{ReasonPriority, "ASAP order"}, {ReasonPatientClass, "inpatient"}, waiting3h},
+			reasons: []Reason{{Code: ReasonPriority, Text: "ASAP order"}, {Code: ReasonPatientClass, Text: "inpatient"}, waiting3h},
 		},
 		{
 			name:    "pre-op outpatient",
 			facts:   study("P", "O", "DX", "X thorax"),
 			band:    Routine,
 			due:     completed.Add(24 * time.Hour),
-			reasons: []Reason{{ReasonPriority, "pre-op order"}, {ReasonPatientClass, "outpatient"}, waiting3h},
+			reasons: []Reason{{Code: ReasonPriority, Text: "pre-op order"}, {Code: ReasonPatientClass, Text: "outpatient"}, waiting3h},
 		},
 		{
 			name:    "callback priority has no rule of its own",
 			facts:   study("C", "O", "DX", "X thorax"),
 			band:    Routine,
 			due:     completed.Add(72 * time.Hour),
-			reasons: []Reason{{ReasonPatientClass, "outpatient"}, waiting3h},
+			reasons: []Reason{{Code: ReasonPatientClass, Text: "outpatient"}, waiting3h},
 		},
 		{
 			name:    "nothing known: otherwise",
 			facts:   study("", "", "CT", ""),
 			band:    Routine,
 			due:     completed.Add(72 * time.Hour),
-			reasons: []Reason{{ReasonDefault, "routine"}, waiting3h},
+			reasons: []Reason{{Code: ReasonDefault, Text: "routine"}, waiting3h},
 		},
 		{
 			name:    "CT head in ED",
 			facts:   study("", "E", "CT", "CT hersenen zonder contrast"),
 			band:    Urgent,
 			due:     completed.Add(30 * time.Minute),
-			reasons: []Reason{{ReasonProcedure, "CT head in ED"}, {ReasonPatientClass, "ED patient"}, waiting3h},
+			reasons: []Reason{{Code: ReasonProcedure, Text: "CT head in ED"}, {Code: ReasonPatientClass, Text: "ED patient"}, waiting3h},
 		},
 		{
 			name:    "CT head of an outpatient",
 			facts:   study("", "O", "CT", "CT head"),
 			band:    Routine,
 			due:     completed.Add(72 * time.Hour),
-			reasons: []Reason{{ReasonPatientClass, "outpatient"}, waiting3h},
+			reasons: []Reason{{Code: ReasonPatientClass, Text: "outpatient"}, waiting3h},
 		},
 		{
 			name:    "MR head in ED is not CT head",
 			facts:   study("", "E", "MR", "MR brain"),
 			band:    Urgent,
 			due:     completed.Add(time.Hour),
-			reasons: []Reason{{ReasonPatientClass, "ED patient"}, waiting3h},
+			reasons: []Reason{{Code: ReasonPatientClass, Text: "ED patient"}, waiting3h},
 		},
 		{
 			name:  "incidental PE on a routine outpatient oncology CT",
@@ -159,8 +159,8 @@ func TestRankDefaults(t *testing.T) {
 			band:  Critical,
 			due:   completed.Add(30 * time.Minute),
 			reasons: []Reason{
-				{ReasonAIFinding, "AI: incidental PE 94% (Incidental PE v2.1)"},
-				{ReasonPatientClass, "outpatient"},
+				{Code: ReasonAIFinding, Text: "AI: incidental PE 94% (Incidental PE v2.1)"},
+				{Code: ReasonPatientClass, Text: "outpatient"},
 				waiting3h,
 			},
 		},
@@ -170,8 +170,8 @@ func TestRankDefaults(t *testing.T) {
 			band:  Routine,
 			due:   completed.Add(72 * time.Hour),
 			reasons: []Reason{
-				{ReasonPatientClass, "outpatient"},
-				{ReasonAINegative, "AI: no incidental PE (Incidental PE v2.1)"},
+				{Code: ReasonPatientClass, Text: "outpatient"},
+				{Code: ReasonAINegative, Text: "AI: no incidental PE (Incidental PE v2.1)"},
 				waiting3h,
 			},
 		},
@@ -181,9 +181,9 @@ func TestRankDefaults(t *testing.T) {
 			band:  Urgent,
 			due:   completed.Add(time.Hour),
 			reasons: []Reason{
-				{ReasonPriority, "STAT order"},
-				{ReasonPatientClass, "ED patient"},
-				{ReasonAINegative, "AI: no incidental PE (Incidental PE v2.1)"},
+				{Code: ReasonPriority, Text: "STAT order"},
+				{Code: ReasonPatientClass, Text: "ED patient"},
+				{Code: ReasonAINegative, Text: "AI: no incidental PE (Incidental PE v2.1)"},
 				waiting3h,
 			},
 		},
@@ -193,8 +193,8 @@ func TestRankDefaults(t *testing.T) {
 			band:  Routine,
 			due:   completed.Add(72 * time.Hour),
 			reasons: []Reason{
-				{ReasonPatientClass, "outpatient"},
-				{ReasonAIBelowThreshold, "AI: incidental PE 42% (Incidental PE v2.1), below 50% threshold"},
+				{Code: ReasonPatientClass, Text: "outpatient"},
+				{Code: ReasonAIBelowThreshold, Text: "AI: incidental PE 42% (Incidental PE v2.1), below 50% threshold"},
 				waiting3h,
 			},
 		},
@@ -204,8 +204,8 @@ func TestRankDefaults(t *testing.T) {
 			band:  Critical,
 			due:   completed.Add(30 * time.Minute),
 			reasons: []Reason{
-				{ReasonAIFinding, "AI: incidental PE 50% (Incidental PE v2.1)"},
-				{ReasonPatientClass, "outpatient"},
+				{Code: ReasonAIFinding, Text: "AI: incidental PE 50% (Incidental PE v2.1)"},
+				{Code: ReasonPatientClass, Text: "outpatient"},
 				waiting3h,
 			},
 		},
@@ -215,8 +215,8 @@ func TestRankDefaults(t *testing.T) {
 			band:  Urgent,
 			due:   completed.Add(time.Hour),
 			reasons: []Reason{
-				{ReasonAIFinding, "AI: fracture 91% (BoneView v2.3)"},
-				{ReasonPatientClass, "ED patient"},
+				{Code: ReasonAIFinding, Text: "AI: fracture 91% (BoneView v2.3)"},
+				{Code: ReasonPatientClass, Text: "ED patient"},
 				waiting3h,
 			},
 		},
@@ -226,8 +226,8 @@ func TestRankDefaults(t *testing.T) {
 			band:  Routine,
 			due:   completed.Add(72 * time.Hour),
 			reasons: []Reason{
-				{ReasonPatientClass, "outpatient"},
-				{ReasonAIInfo, "AI: fracture 91% (BoneView v2.3), informational"},
+				{Code: ReasonPatientClass, Text: "outpatient"},
+				{Code: ReasonAIInfo, Text: "AI: fracture 91% (BoneView v2.3), informational"},
 				waiting3h,
 			},
 		},
@@ -237,9 +237,9 @@ func TestRankDefaults(t *testing.T) {
 			band:  Critical,
 			due:   completed.Add(15 * time.Minute),
 			reasons: []Reason{
-				{ReasonAIFinding, "AI: intracranial haemorrhage 88% (BriefCase ICH v5)"},
-				{ReasonPriority, "STAT order"},
-				{ReasonPatientClass, "inpatient"},
+				{Code: ReasonAIFinding, Text: "AI: intracranial haemorrhage 88% (BriefCase ICH v5)"},
+				{Code: ReasonPriority, Text: "STAT order"},
+				{Code: ReasonPatientClass, Text: "inpatient"},
 				waiting3h,
 			},
 		},
@@ -249,10 +249,10 @@ func TestRankDefaults(t *testing.T) {
 			band:  Critical,
 			due:   completed.Add(15 * time.Minute),
 			reasons: []Reason{
-				{ReasonAIFinding, "AI: intracranial haemorrhage 90% (BriefCase ICH v5)"},
-				{ReasonAIFinding, "AI: incidental PE 80% (Incidental PE v2.1)"},
-				{ReasonProcedure, "CT head in ED"},
-				{ReasonPatientClass, "ED patient"},
+				{Code: ReasonAIFinding, Text: "AI: intracranial haemorrhage 90% (BriefCase ICH v5)"},
+				{Code: ReasonAIFinding, Text: "AI: incidental PE 80% (Incidental PE v2.1)"},
+				{Code: ReasonProcedure, Text: "CT head in ED"},
+				{Code: ReasonPatientClass, Text: "ED patient"},
 				waiting3h,
 			},
 		},
@@ -265,9 +265,9 @@ func TestRankDefaults(t *testing.T) {
 			band: Routine,
 			due:  completed.Add(72 * time.Hour),
 			reasons: []Reason{
-				{ReasonPatientClass, "outpatient"},
-				{ReasonAIInfo, "AI: lung nodule 88% (Lunit INSIGHT CXR v1), informational"},
-				{ReasonAIInfo, "AI: bone age 70% (BoneXpert), informational"},
+				{Code: ReasonPatientClass, Text: "outpatient"},
+				{Code: ReasonAIInfo, Text: "AI: lung nodule 88% (Lunit INSIGHT CXR v1), informational"},
+				{Code: ReasonAIInfo, Text: "AI: bone age 70% (BoneXpert), informational"},
 				waiting3h,
 			},
 		},
@@ -280,9 +280,9 @@ func TestRankDefaults(t *testing.T) {
 			band: Routine,
 			due:  completed.Add(72 * time.Hour),
 			reasons: []Reason{
-				{ReasonPatientClass, "outpatient"},
-				{ReasonAIInfo, "AI: Emphysema 60% (lung-density), informational"},
-				{ReasonAIInfo, "AI: Pleural effusion 75% (Incidental PE v2.1), informational"},
+				{Code: ReasonPatientClass, Text: "outpatient"},
+				{Code: ReasonAIInfo, Text: "AI: Emphysema 60% (lung-density), informational"},
+				{Code: ReasonAIInfo, Text: "AI: Pleural effusion 75% (Incidental PE v2.1), informational"},
 				waiting3h,
 			},
 		},
@@ -292,9 +292,9 @@ func TestRankDefaults(t *testing.T) {
 			band:  Urgent,
 			due:   ordered.Add(time.Hour),
 			reasons: []Reason{
-				{ReasonPriority, "STAT order"},
-				{ReasonPatientClass, "inpatient"},
-				{ReasonWaiting, "waiting 5 h"},
+				{Code: ReasonPriority, Text: "STAT order"},
+				{Code: ReasonPatientClass, Text: "inpatient"},
+				{Code: ReasonWaiting, Text: "waiting 5 h"},
 			},
 		},
 		{
@@ -302,7 +302,7 @@ func TestRankDefaults(t *testing.T) {
 			facts:   Facts{PatientClass: "O"},
 			band:    Routine,
 			due:     now.Add(72 * time.Hour),
-			reasons: []Reason{{ReasonPatientClass, "outpatient"}},
+			reasons: []Reason{{Code: ReasonPatientClass, Text: "outpatient"}},
 		},
 		{
 			name: "completed in the future (clock skew): no waiting",
@@ -310,7 +310,7 @@ func TestRankDefaults(t *testing.T) {
 				Findings: []Finding{pe(true, 1)}},
 			band:    Critical,
 			due:     now.Add(31 * time.Minute),
-			reasons: []Reason{{ReasonAIFinding, "AI: incidental PE 100% (Incidental PE v2.1)"}, {ReasonPatientClass, "outpatient"}},
+			reasons: []Reason{{Code: ReasonAIFinding, Text: "AI: incidental PE 100% (Incidental PE v2.1)"}, {Code: ReasonPatientClass, Text: "outpatient"}},
 		},
 	}
 	rules := DefaultRules()
@@ -329,8 +329,24 @@ func checkRank(t *testing.T, got Rank, band Band, due time.Time, reasons []Reaso
 	if !got.Due.Equal(due) {
 		t.Errorf("due = %v, want %v", got.Due, due)
 	}
-	if !slices.Equal(got.Reasons, reasons) {
+	// Reasons compare by code and text; their bands are checked below.
+	plain := make([]Reason, len(got.Reasons))
+	for i, r := range got.Reasons {
+		plain[i] = Reason{Code: r.Code, Text: r.Text}
+	}
+	if !slices.Equal(plain, reasons) {
 		t.Errorf("reasons:\n%s\nwant:\n%s", formatReasons(got.Reasons), formatReasons(reasons))
+	}
+	// The reasons that placed the study carry the band they gave it, the
+	// first one the study's band; the others carry none.
+	for i, r := range got.Reasons {
+		places := !slices.Contains([]string{ReasonAIInfo, ReasonAIBelowThreshold, ReasonAIDisplayOnly, ReasonAINegative, ReasonWaiting}, r.Code)
+		if places != (r.Band != 0) {
+			t.Errorf("reason %d %s %q has band %v", i, r.Code, r.Text, r.Band)
+		}
+		if i == 0 && places && r.Band != got.Band {
+			t.Errorf("first reason's band %v, the study's %v", r.Band, got.Band)
+		}
 	}
 }
 
@@ -367,8 +383,8 @@ func TestRankDisplayOnly(t *testing.T) {
 			name:  "positive finding is shown, does not move the study",
 			facts: study("R", "O", "CT", "CT thorax", pe(true, 0.94)),
 			reasons: []Reason{
-				{ReasonPatientClass, "outpatient"},
-				{ReasonAIDisplayOnly, "AI: incidental PE 94% (Incidental PE v2.1), display only"},
+				{Code: ReasonPatientClass, Text: "outpatient"},
+				{Code: ReasonAIDisplayOnly, Text: "AI: incidental PE 94% (Incidental PE v2.1), display only"},
 				waiting3h,
 			},
 		},
@@ -376,8 +392,8 @@ func TestRankDisplayOnly(t *testing.T) {
 			name:  "display only comes before below threshold",
 			facts: study("R", "O", "CT", "CT thorax", pe(true, 0.2)),
 			reasons: []Reason{
-				{ReasonPatientClass, "outpatient"},
-				{ReasonAIDisplayOnly, "AI: incidental PE 20% (Incidental PE v2.1), display only"},
+				{Code: ReasonPatientClass, Text: "outpatient"},
+				{Code: ReasonAIDisplayOnly, Text: "AI: incidental PE 20% (Incidental PE v2.1), display only"},
 				waiting3h,
 			},
 		},
@@ -422,7 +438,7 @@ func TestRankCustom(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	week := Reason{ReasonRule, "every study within a week"}
+	week := Reason{Code: ReasonRule, Text: "every study within a week"}
 	tests := []struct {
 		name    string
 		facts   Facts
@@ -442,21 +458,21 @@ func TestRankCustom(t *testing.T) {
 			facts:   Facts{OrderingLocation: "stroke unit 4", OrderedAt: ordered, CompletedAt: completed},
 			band:    Urgent,
 			due:     ordered.Add(2 * time.Hour),
-			reasons: []Reason{{ReasonLocation, "stroke unit"}, week, waiting3h},
+			reasons: []Reason{{Code: ReasonLocation, Text: "stroke unit"}, week, waiting3h},
 		},
 		{
 			name:    "location suffix pattern",
 			facts:   Facts{OrderingLocation: "NEURO-SU", OrderedAt: ordered},
 			band:    Urgent,
 			due:     ordered.Add(2 * time.Hour),
-			reasons: []Reason{{ReasonLocation, "stroke unit"}, week, {ReasonWaiting, "waiting 5 h"}},
+			reasons: []Reason{{Code: ReasonLocation, Text: "stroke unit"}, week, {Code: ReasonWaiting, Text: "waiting 5 h"}},
 		},
 		{
 			name:    "procedure code pattern; the earliest due is kept",
 			facts:   Facts{Modality: "MG", ProcedureCode: "MAMSCR2", CompletedAt: completed},
 			band:    Routine,
 			due:     completed.Add(7 * 24 * time.Hour),
-			reasons: []Reason{week, {ReasonProcedure, "screening mammography"}, waiting3h},
+			reasons: []Reason{week, {Code: ReasonProcedure, Text: "screening mammography"}, waiting3h},
 		},
 		{
 			name:    "procedure pattern needs the modality too",
@@ -472,8 +488,8 @@ func TestRankCustom(t *testing.T) {
 			band: Critical,
 			due:  ordered.Add(2 * time.Hour), // the urgent rule's, before the critical one's 13:00
 			reasons: []Reason{
-				{ReasonAIFinding, "AI: Thing 30% (SLOW-CRITICAL V1)"},
-				{ReasonLocation, "stroke unit"},
+				{Code: ReasonAIFinding, Text: "AI: Thing 30% (SLOW-CRITICAL V1)"},
+				{Code: ReasonLocation, Text: "stroke unit"},
 				week,
 				waiting3h,
 			},
@@ -493,7 +509,7 @@ func TestRankOtherwiseDefaultReason(t *testing.T) {
 	}
 	got := rules.Rank(Facts{CompletedAt: completed}, completed)
 	checkRank(t, got, Urgent, completed.Add(2*time.Hour),
-		[]Reason{{ReasonDefault, "no rule matched"}, {ReasonWaiting, "waiting <1 min"}})
+		[]Reason{{Code: ReasonDefault, Text: "no rule matched"}, {Code: ReasonWaiting, Text: "waiting <1 min"}})
 }
 
 // TestRankStable checks that band and due do not depend on the time of

@@ -11,6 +11,9 @@ import (
 type Reason struct {
 	Code string `json:"code"` // stable, for machines: one of the Reason constants
 	Text string `json:"text"` // for people: "AI: incidental PE 94% (Incidental PE v2.1)", "STAT order"
+	// Band is the band the reason gave the study; zero for reasons shown
+	// beside the rank that do not place it.
+	Band Band `json:"band,omitempty"`
 }
 
 // Reason codes. Reasons with a code of the first group placed the study;

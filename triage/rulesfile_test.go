@@ -215,7 +215,7 @@ algorithms:
 	}
 	want := &Rules{
 		rules: []rule{{
-			reason: Reason{ReasonProcedure, "stroke unit"},
+			reason: Reason{Code: ReasonProcedure, Text: "stroke unit"},
 			when: condition{
 				priority:     []string{"S", "A"},
 				patientClass: []string{"E"},
@@ -226,7 +226,7 @@ algorithms:
 			outcome: outcome{band: Urgent, within: 90 * time.Minute, from: fromOrdered},
 		}},
 		otherwise: rule{
-			reason:  Reason{ReasonDefault, "no rule matched"},
+			reason:  Reason{Code: ReasonDefault, Text: "no rule matched"},
 			outcome: outcome{band: Routine, within: 72 * time.Hour},
 		},
 		algorithms: []algorithmRule{{
