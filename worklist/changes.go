@@ -83,12 +83,20 @@ func (s *Store) trimmedAfter(ctx context.Context, key, after string) (bool, erro
 }
 
 // WaitChanges blocks up to block for changes of the sites after their
-// positions (site -> stream ID) and returns them. One call reads one site
-// stream per key; on Redis Cluster call it per site, as each site's stream
-// lives on its own slot.
+// positions (site -> stream ID) and returns them.
+//
+// On a standalone Redis (or behind Sentinel) it is one blocking XREAD over
+// every site's stream. On Redis Cluster the sites' streams live on
+// different slots, which one XREAD cannot span, and a blocking read per
+// site would hold a connection each; there it polls every site's stream
+// in one pipeline (which the cluster client spreads over the nodes) every
+// clusterPoll until a change comes or block has passed.
 func (s *Store) WaitChanges(ctx context.Context, positions map[string]string, count int64, block time.Duration) ([]Change, error) {
 	if len(positions) == 0 {
 		return nil, nil
+	}
+	if _, ok := s.rdb.(*redis.ClusterClient); ok {
+		return s.pollChanges(ctx, positions, count, block)
 	}
 	streams := make([]string, 0, 2*len(positions))
 	sites := make([]string, 0, len(positions))
@@ -106,6 +114,46 @@ func (s *Store) WaitChanges(ctx context.Context, positions map[string]string, co
 	if err != nil {
 		return nil, fmt.Errorf("wait for changes: %w", err)
 	}
+	return s.decodeStreams(res)
+}
+
+// clusterPoll is how often WaitChanges looks for changes on Redis Cluster.
+const clusterPoll = 100 * time.Millisecond
+
+func (s *Store) pollChanges(ctx context.Context, positions map[string]string, count int64, block time.Duration) ([]Change, error) {
+	deadline := time.Now().Add(block)
+	for {
+		pipe := s.rdb.Pipeline()
+		cmds := make([]*redis.XStreamSliceCmd, 0, len(positions))
+		for site, pos := range positions {
+			cmds = append(cmds, pipe.XRead(ctx, &redis.XReadArgs{
+				Streams: []string{s.keys.changes(site), pos}, Count: count, Block: -1}))
+		}
+		if _, err := pipe.Exec(ctx); err != nil && !errors.Is(err, redis.Nil) {
+			return nil, fmt.Errorf("wait for changes: %w", err)
+		}
+		var res []redis.XStream
+		for _, c := range cmds {
+			res = append(res, c.Val()...)
+		}
+		if len(res) > 0 {
+			return s.decodeStreams(res)
+		}
+		wait := min(clusterPoll, time.Until(deadline))
+		if wait <= 0 {
+			return nil, nil
+		}
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return nil, ctx.Err()
+		case <-t.C:
+		}
+	}
+}
+
+func (s *Store) decodeStreams(res []redis.XStream) ([]Change, error) {
 	var out []Change
 	for _, st := range res {
 		site := siteOfKey(st.Stream, s.keys.prefix)
