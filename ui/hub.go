@@ -38,10 +38,10 @@ const (
 // the websocket clients whose filter it matches. One hub runs per service
 // instance, so two instances on one Redis both see every change.
 //
-// It reads all sites with one XREAD: on one Redis server that is one
-// blocked connection however many sites there are. (On Redis Cluster each
-// site's stream lives on its own slot and the reads would have to be split
-// by slot; that is not done yet.)
+// It reads all sites at once (worklist.Store.WaitChanges): on one Redis
+// server one blocking XREAD, one blocked connection however many sites
+// there are; on Redis Cluster, where each site's stream lives on its own
+// slot, a poll of every stream in one pipeline.
 type hub struct {
 	feed      changeFeed
 	log       *slog.Logger
