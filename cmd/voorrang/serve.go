@@ -11,6 +11,7 @@ import (
 	"net"
 	"os"
 	"os/signal"
+	"runtime/pprof"
 	"strings"
 	"syscall"
 	"time"
@@ -37,6 +38,7 @@ type serveConfig struct {
 	claimTTL        time.Duration
 	pacsURL         string
 	sectionsFile    string
+	cpuProfile      string
 	origins         string
 	maxMessageSize  int
 	mllpIdle        time.Duration
@@ -65,6 +67,7 @@ func (c *serveConfig) register(fs *flag.FlagSet) {
 	fs.DurationVar(&c.mllpIdle, "mllp-idle-timeout", mllp.DefaultIdleTimeout, "how long an idle MLLP connection is kept open")
 	fs.StringVar(&c.tlsCert, "mllp-tls-cert", "", "PEM certificate file: serve MLLP over TLS")
 	fs.StringVar(&c.tlsKey, "mllp-tls-key", "", "PEM private key file for --mllp-tls-cert")
+	fs.StringVar(&c.cpuProfile, "cpuprofile", "", "write a CPU profile of the whole run to this file (for performance work)")
 	fs.DurationVar(&c.shutdownTimeout, "shutdown-timeout", 20*time.Second, "how long a graceful shutdown may take")
 	c.log.register(fs)
 	c.demo.register(fs)
@@ -88,6 +91,17 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	log, err := cfg.log.logger(stderr)
 	if err != nil {
 		return err
+	}
+	if cfg.cpuProfile != "" {
+		f, err := os.Create(cfg.cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
 	}
 	srv, err := newService(ctx, cfg, log)
 	if err != nil {
