@@ -109,3 +109,23 @@ func seq(n int) []int {
 	}
 	return s
 }
+
+// TestBenchPhases checks that --phases runs only the phases it names and
+// refuses a name it does not know.
+func TestBenchPhases(t *testing.T) {
+	redistest.Client(t)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	base := []string{"bench", "--redis", "redis://" + redistest.Addr() + "/0", "--duration", "200ms"}
+	var stdout, stderr bytes.Buffer
+	if err := run(ctx, append(base, "--phases", "floor"), func(string) string { return "" }, &stdout, &stderr); err != nil {
+		t.Fatalf("bench --phases floor: %v\n%s", err, stderr.Bytes())
+	}
+	if out := stdout.String(); !strings.Contains(out, "PING") || strings.Contains(out, "MLLP") || strings.Contains(out, "List 50") {
+		t.Errorf("--phases floor ran other phases:\n%s", out)
+	}
+	err := run(ctx, append(base, "--phases", "floor,ingst"), func(string) string { return "" }, &stdout, &stderr)
+	if err == nil || !strings.Contains(err.Error(), `"ingst"`) {
+		t.Errorf("--phases floor,ingst: err = %v, want one naming the unknown phase", err)
+	}
+}
