@@ -12,15 +12,18 @@ import (
 	"github.com/redis/go-redis/v9"
 )
 
-// A Change is one entry of a site's change stream: a study entered or
-// moved on the reading list (upsert), or left it (remove).
+// A Change is one entry of a site's change stream: a study changed at a
+// position. It carries the study as it is when the change is read, not as
+// it was written (the stream records only which study changed, so that
+// each write stores the study once): a reader that applies changes in
+// order converges on the current list.
 type Change struct {
 	Site      string `json:"site"`
 	ID        string `json:"id"`   // stream ID: the change's position in its site's stream
-	Kind      string `json:"kind"` // "upsert" or "remove"
+	Kind      string `json:"kind"` // "upsert" when the study is on the list now, else "remove"
 	Accession string `json:"accession"`
-	Version   int64  `json:"version"`
-	Study     *Study `json:"study"` // the study as written (both kinds)
+	Version   int64  `json:"version"` // the study's version now
+	Study     *Study `json:"study"`   // the study now; nil when it no longer exists
 }
 
 // Position returns the ID of the newest change of site, "0-0" when none.
@@ -61,7 +64,7 @@ func (s *Store) ChangesSince(ctx context.Context, site, after string, count int6
 	if err != nil {
 		return nil, fmt.Errorf("read changes: %w", err)
 	}
-	return s.decodeChanges(site, msgs)
+	return s.decodeChanges(ctx, site, msgs)
 }
 
 // trimmedAfter reports whether the stream may have lost entries newer
@@ -114,7 +117,7 @@ func (s *Store) WaitChanges(ctx context.Context, positions map[string]string, co
 	if err != nil {
 		return nil, fmt.Errorf("wait for changes: %w", err)
 	}
-	return s.decodeStreams(res)
+	return s.decodeStreams(ctx, res)
 }
 
 // clusterPoll is how often WaitChanges looks for changes on Redis Cluster.
@@ -137,7 +140,7 @@ func (s *Store) pollChanges(ctx context.Context, positions map[string]string, co
 			res = append(res, c.Val()...)
 		}
 		if len(res) > 0 {
-			return s.decodeStreams(res)
+			return s.decodeStreams(ctx, res)
 		}
 		wait := min(clusterPoll, time.Until(deadline))
 		if wait <= 0 {
@@ -153,11 +156,11 @@ func (s *Store) pollChanges(ctx context.Context, positions map[string]string, co
 	}
 }
 
-func (s *Store) decodeStreams(res []redis.XStream) ([]Change, error) {
+func (s *Store) decodeStreams(ctx context.Context, res []redis.XStream) ([]Change, error) {
 	var out []Change
 	for _, st := range res {
 		site := siteOfKey(st.Stream, s.keys.prefix)
-		cs, err := s.decodeChanges(site, st.Messages)
+		cs, err := s.decodeChanges(ctx, site, st.Messages)
 		if err != nil {
 			return nil, err
 		}
@@ -166,26 +169,62 @@ func (s *Store) decodeStreams(res []redis.XStream) ([]Change, error) {
 	return out, nil
 }
 
-// decodeChanges reads stream entries. Each study is re-ranked at the
-// store's clock, as Get and List do, so that its reasons ("waiting 3 h")
-// are current when a panel shows them.
-func (s *Store) decodeChanges(site string, msgs []redis.XMessage) ([]Change, error) {
+// decodeChanges reads stream entries and the studies they name, in one
+// round trip. An entry records only which study changed: each change
+// carries the study as it is now, so a reader converges on the current
+// list however many changes it reads at once (changes of one study read
+// together carry the same study). Each study is re-ranked at the store's
+// clock, as Get and List do, so that its reasons ("waiting 3 h") are
+// current when a panel shows them.
+func (s *Store) decodeChanges(ctx context.Context, site string, msgs []redis.XMessage) ([]Change, error) {
 	out := make([]Change, 0, len(msgs))
-	rules, now := s.rules.Load(), s.opts.Now()
+	reads := make(map[string]*redis.SliceCmd, len(msgs))
+	pipe := s.rdb.Pipeline()
 	for _, m := range msgs {
 		c := Change{Site: site, ID: m.ID}
 		c.Kind, _ = m.Values["k"].(string)
 		c.Accession, _ = m.Values["a"].(string)
 		v, _ := m.Values["v"].(string)
 		c.Version, _ = strconv.ParseInt(v, 10, 64)
-		if d, ok := m.Values["d"].(string); ok && d != "" {
-			c.Study = new(Study)
-			if err := json.Unmarshal([]byte(d), c.Study); err != nil {
-				return nil, fmt.Errorf("read change %s: %w", m.ID, err)
-			}
-			c.Study.Rank = rules.Rank(c.Study.facts(), now)
+		if _, ok := reads[c.Accession]; !ok && c.Accession != "" {
+			reads[c.Accession] = pipe.HMGet(ctx, s.keys.study(site, c.Accession), "d")
 		}
 		out = append(out, c)
+	}
+	if len(reads) == 0 {
+		return out, nil
+	}
+	if _, err := pipe.Exec(ctx); err != nil && !errors.Is(err, redis.Nil) {
+		return nil, fmt.Errorf("read changed studies: %w", err)
+	}
+	rules, now := s.rules.Load(), s.opts.Now()
+	studies := make(map[string]*Study, len(reads))
+	for acc, cmd := range reads {
+		vals := cmd.Val()
+		d, ok := "", len(vals) == 1
+		if ok {
+			d, ok = vals[0].(string)
+		}
+		if !ok {
+			continue // the study is gone: the change stays a removal
+		}
+		st := new(Study)
+		if err := json.Unmarshal([]byte(d), st); err != nil {
+			return nil, fmt.Errorf("read changed study: %w", err)
+		}
+		st.Rank = rules.Rank(st.facts(), now)
+		studies[acc] = st
+	}
+	for i := range out {
+		st, ok := studies[out[i].Accession]
+		if !ok {
+			out[i].Kind = "remove"
+			continue
+		}
+		out[i].Study, out[i].Version, out[i].Kind = st, st.Version, "remove"
+		if st.OnList {
+			out[i].Kind = "upsert"
+		}
 	}
 	return out, nil
 }

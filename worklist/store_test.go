@@ -388,8 +388,12 @@ func TestChangeStream(t *testing.T) {
 	for _, c := range cs {
 		kinds = append(kinds, fmt.Sprintf("%s:%s:v%d", c.Kind, c.Accession, c.Version))
 	}
-	if fmt.Sprint(kinds) != "[upsert:W1:v2 remove:W1:v3]" || cs[0].Study.Rank.Band != triage.Critical {
+	// Both changes carry the study as it is now: reported, off the list.
+	if fmt.Sprint(kinds) != "[remove:W1:v3 remove:W1:v3]" || cs[0].Study.Status != StatusFinal {
 		t.Errorf("changes since the middle: %v", kinds)
+	}
+	if ids := []string{cs[0].ID, cs[1].ID}; ComparePositions(mid, ids[0]) >= 0 || ComparePositions(ids[0], ids[1]) >= 0 {
+		t.Errorf("positions %v after %s, want ascending", ids, mid)
 	}
 	got, err := s.WaitChanges(ctx, map[string]string{"ZHWEST": mid}, 10, time.Millisecond)
 	if err != nil || len(got) != 2 || got[0].Site != "ZHWEST" {

@@ -2,7 +2,8 @@
 --
 -- KEYS[1] study hash (fields v = version, d = study JSON)
 -- KEYS[2] the site's ranking (sorted set)
--- KEYS[3] the site's change stream
+-- KEYS[3] the site's change stream (which study changed, not the study:
+--         readers read it from KEYS[1], so that it is stored once)
 -- KEYS[4] de-duplication key of the input
 -- KEYS[5] the accession's pending list
 -- KEYS[6] the site's turnaround stream
@@ -54,7 +55,7 @@ end
 local id = ""
 if ARGV[6] ~= "" then
   id = redis.call("XADD", KEYS[3], "MAXLEN", "~", ARGV[7], "*",
-    "k", ARGV[6], "a", ARGV[5], "v", ARGV[2], "d", ARGV[3])
+    "k", ARGV[6], "a", ARGV[5], "v", ARGV[2])
 end
 if ARGV[8] ~= "" then
   redis.call("SET", KEYS[4], ARGV[8], "EX", ARGV[9])
