@@ -245,7 +245,7 @@ func (s *Store) mutate(ctx context.Context, m mutation) (Outcome, error) {
 		}
 		st.refresh(s.rules.Load(), now)
 		st.Version, st.UpdatedAt = version+1, now
-		pos, retry, err := s.write(ctx, m, st, &before, version, wasOnList, len(pending), blind, audit)
+		pos, retry, err := s.write(ctx, m, st, &before, version, wasOnList, len(pending), audit)
 		if retry {
 			s.cache.drop(sk)
 			continue
@@ -354,8 +354,12 @@ type written struct {
 }
 
 // write runs the compare-and-set script for st.
-func (s *Store) write(ctx context.Context, m mutation, st, before *Study, version int64, wasOnList bool, pending int, blind bool, audit *AuditRecord) (written, bool, error) {
-	data, err := json.Marshal(st)
+func (s *Store) write(ctx context.Context, m mutation, st, before *Study, version int64, wasOnList bool, pending int, audit *AuditRecord) (written, bool, error) {
+	// The reasons are not stored: every read works them out again (they
+	// say how long the study has waited), and they are a fifth of its size.
+	stored := *st
+	stored.Rank.Reasons = nil
+	data, err := json.Marshal(&stored)
 	if err != nil {
 		return written{}, false, fmt.Errorf("encode study: %w", err)
 	}
@@ -396,7 +400,7 @@ func (s *Store) write(ctx context.Context, m mutation, st, before *Study, versio
 	}
 	res, err := s.apply.Run(ctx, s.rdb, keys,
 		version, version+1, data, score, m.acc, kind, s.opts.StreamLength,
-		m.dedupeVal, int64(s.opts.DedupeTTL/time.Second), pending, tat, patientOp, auditData, blind,
+		m.dedupeVal, int64(s.opts.DedupeTTL/time.Second), pending, tat, patientOp, auditData,
 	).StringSlice()
 	if err != nil {
 		return written{}, false, fmt.Errorf("write study: %w", err)

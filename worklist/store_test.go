@@ -2,6 +2,7 @@ package worklist
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -450,5 +451,38 @@ func TestScriptFlushed(t *testing.T) {
 	out := mustApply(t, s, order(ExamCompleted, "ZHWEST", "W1", t0.Add(time.Hour), nil))
 	if !out.Study.OnList {
 		t.Errorf("after the scripts were flushed: %+v", out.Study)
+	}
+}
+
+// TestWriteRefusesAfterAnEventWasKept: an event kept for an accession
+// between the read of its pending list and the write that creates the
+// study would be stranded; the script refuses such a write, so that the
+// writer reads again and merges the event.
+func TestWriteRefusesAfterAnEventWasKept(t *testing.T) {
+	s, clk := newTestStore(t)
+	ctx := context.Background()
+	st := &Study{Site: "ZHWEST", Accession: "W9"}
+	e := order(ExamCompleted, "ZHWEST", "W9", t0, nil)
+	if _, err := st.apply(e, clk.Now()); err != nil {
+		t.Fatal(err)
+	}
+	st.refresh(s.Rules(), clk.Now())
+	st.Version = 1
+	// The writer read no pending events; then an AI result is kept.
+	kept, err := json.Marshal(aiResult("ZHWEST", "W9", "r1", "PE", true, 0.9))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.rdb.RPush(ctx, s.keys.pending("ZHWEST", "W9"), kept).Err(); err != nil {
+		t.Fatal(err)
+	}
+	m := mutation{site: "ZHWEST", acc: "W9", create: true}
+	if _, retry, err := s.write(ctx, m, st, &Study{}, 0, false, 0, nil); err != nil || !retry {
+		t.Fatalf("write after an event was kept: retry %v, err %v; want a conflict", retry, err)
+	}
+	// Through Apply, the event is merged.
+	out := mustApply(t, s, e)
+	if len(out.Study.Results) != 1 || out.Study.Rank.Band != triage.Critical {
+		t.Errorf("after the order: %d results, band %s; want the kept AI result merged", len(out.Study.Results), out.Study.Rank.Band)
 	}
 }

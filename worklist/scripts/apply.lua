@@ -18,13 +18,13 @@
 -- ARGV[7]  approximate maximum length of the change stream
 -- ARGV[8]  value for the de-duplication key ("" sets none)
 -- ARGV[9]  its time to live in seconds (expiry only frees memory)
--- ARGV[10] how many pending events the caller merged (trimmed from the list)
+-- ARGV[10] how many pending events the caller merged (trimmed from the
+--          list); 0 when it did not read the study (it wrote it last, or
+--          guesses a new one). A list of another length is a conflict: an
+--          event was kept meanwhile, so the caller reads and merges it.
 -- ARGV[11] turnaround record JSON ("" adds none)
 -- ARGV[12] "add" or "rem": the study's place in the patient index ("" leaves it)
 -- ARGV[13] audit record JSON ("" adds none)
--- ARGV[14] "1" when the caller did not read the study and its pending list
---          (it wrote this study last, or guesses a new one): a pending
---          event makes that a conflict, so the caller reads and merges it
 --
 -- Returns {"dup", value} when the de-duplication key exists (the input was
 -- applied before), {"conflict"} when the study's version is not ARGV[1]
@@ -43,7 +43,7 @@ end
 if v ~= ARGV[1] then
   return {"conflict"}
 end
-if ARGV[14] == "1" and redis.call("LLEN", KEYS[5]) > 0 then
+if redis.call("LLEN", KEYS[5]) ~= tonumber(ARGV[10]) then
   return {"conflict"}
 end
 redis.call("HSET", KEYS[1], "v", ARGV[2], "d", ARGV[3])
