@@ -187,8 +187,8 @@ func (s *Store) mutate(ctx context.Context, m mutation) (Outcome, error) {
 		// guess if it is wrong, and the next attempt reads.
 		blind := false
 		if attempt == 0 {
-			if c, ok := s.cache.get(sk); ok {
-				st, version, blind = c, c.Version, true
+			if c, v, ok := s.cache.get(sk); ok {
+				st, version, blind = c, v, true
 			} else if m.create {
 				blind = true
 			}
@@ -256,7 +256,7 @@ func (s *Store) mutate(ctx context.Context, m mutation) (Outcome, error) {
 		if pos.dup != nil {
 			return Outcome{Duplicate: true, Ack: pos.dup}, nil
 		}
-		s.cache.put(sk, st)
+		s.cache.put(sk, pos.data, st.Version)
 		if version == 0 {
 			if err := s.recordSite(ctx, m.site); err != nil {
 				return Outcome{}, err
@@ -349,8 +349,9 @@ func (s *Store) keepPending(ctx context.Context, sk, pk string, m mutation) (out
 }
 
 type written struct {
-	id  string
-	dup []byte
+	id   string
+	dup  []byte
+	data []byte // the study as stored
 }
 
 // write runs the compare-and-set script for st.
@@ -411,5 +412,5 @@ func (s *Store) write(ctx context.Context, m mutation, st, before *Study, versio
 	case "conflict":
 		return written{}, true, nil
 	}
-	return written{id: res[1]}, false, nil
+	return written{id: res[1], data: data}, false, nil
 }

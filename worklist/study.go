@@ -2,9 +2,7 @@ package worklist
 
 import (
 	"fmt"
-	"maps"
 	"reflect"
-	"slices"
 	"time"
 
 	"github.com/voorrang/voorrang/triage"
@@ -279,23 +277,4 @@ func (s *Study) equal(o *Study) bool {
 	a.Results, b.Results = nil, nil
 	a.Claim, b.Claim = nil, nil
 	return reflect.DeepEqual(a, b) && len(s.Results) == len(o.Results)
-}
-
-// clone returns a deep copy of s: changing one never changes the other.
-func (s *Study) clone() *Study {
-	c := *s
-	if s.Results != nil {
-		c.Results = make([]AIResult, len(s.Results))
-		for i, r := range s.Results {
-			r.Findings = slices.Clone(r.Findings)
-			r.Feedback = maps.Clone(r.Feedback)
-			c.Results[i] = r
-		}
-	}
-	if s.Claim != nil {
-		claim := *s.Claim
-		c.Claim = &claim
-	}
-	c.Rank.Reasons = slices.Clone(s.Rank.Reasons)
-	return &c
 }
