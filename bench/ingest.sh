@@ -23,4 +23,4 @@ go build -o "$tmp/voorrang" ./cmd/voorrang
 svc=$!
 for _ in $(seq 50); do curl -sf "http://127.0.0.1:$hport/readyz" >/dev/null && break; sleep 0.1; done
 echo "# Redis with appendonly yes, appendfsync everysec; the service in its own process (pid $svc)"
-"$tmp/voorrang" bench --redis "redis://127.0.0.1:$rport/0" --mllp "127.0.0.1:$mport" "$@"
+"$tmp/voorrang" bench --redis "redis://127.0.0.1:$rport/0" --mllp "127.0.0.1:$mport" --service-pid "$svc" "$@"

@@ -42,6 +42,7 @@ type benchConfig struct {
 	profile  string
 	mllp     string
 	phases   string
+	svcPID   int
 }
 
 func (c *benchConfig) register(fs *flag.FlagSet) {
@@ -52,6 +53,7 @@ func (c *benchConfig) register(fs *flag.FlagSet) {
 	fs.IntVar(&c.rate, "rate", 2000, "messages per second of the fixed-rate phase (8 connections)")
 	fs.BoolVar(&c.json, "json", false, "print one JSON document instead of the table")
 	fs.StringVar(&c.mllp, "mllp", "", "drive a running service's MLLP port (host:port) in the ingest phases instead of one started in this process, so that sender and service do not share a Go runtime")
+	fs.IntVar(&c.svcPID, "service-pid", 0, "with --mllp: the service's process ID, to report the cores it kept busy (Linux)")
 	fs.StringVar(&c.phases, "phases", "floor,ingest,fixed,page", "the phases to run, comma-separated (ingest and fixed compare with the floor when it ran)")
 	fs.StringVar(&c.profile, "cpuprofile", "", "write a CPU profile of the ingest phase (server and senders) to this file")
 }
@@ -113,10 +115,12 @@ type benchRow struct {
 	P99     float64 `json:"p99Micros"`
 	Max     float64 `json:"maxMicros"`
 	Fails   int     `json:"failures"`
-	// RedisCores and BenchCores are how many cores Redis and the bench
-	// process (server and senders) kept busy; -1 where unknown.
-	RedisCores float64 `json:"redisCores"`
-	BenchCores float64 `json:"benchCores"`
+	// RedisCores, BenchCores and ServiceCores are how many cores Redis,
+	// the bench process (senders, and the service unless --mllp) and the
+	// service's process (--service-pid) kept busy; -1 where unknown.
+	RedisCores   float64 `json:"redisCores"`
+	BenchCores   float64 `json:"benchCores"`
+	ServiceCores float64 `json:"serviceCores"`
 	Note       string  `json:"note,omitempty"`
 }
 
@@ -144,8 +148,8 @@ func (b *bench) run(ctx context.Context) error {
 		fmt.Fprintf(b.out, "# voorrang bench %s, %s UTC: Redis %s at %s, %s, GOMAXPROCS %d, %s per measurement, keys under %s\n",
 			version, b.started.Format("2006-01-02 15:04"), b.redisInfo, u.Redacted(), runtime.Version(),
 			runtime.GOMAXPROCS(0), b.cfg.duration, b.prefix)
-		fmt.Fprintf(b.out, "%-6s %-24s %7s %7s %8s %8s %8s %8s %5s %5s  %s\n", "phase", "case", "clients",
-			"ops", "ops/s", "p50", "p99", "max", "redis", "bench", "note (redis, bench: cores busy)")
+		fmt.Fprintf(b.out, "%-6s %-24s %7s %7s %8s %8s %8s %8s %5s %5s %5s  %s\n", "phase", "case", "clients",
+			"ops", "ops/s", "p50", "p99", "max", "redis", "bench", "svc", "note (redis, bench, svc: cores busy)")
 	}
 	if b.phase("floor") {
 		if err := b.floor(ctx); err != nil {
@@ -198,8 +202,9 @@ func (b *bench) add(r benchRow) {
 	}
 	b.rows = append(b.rows, r)
 	if !b.cfg.json {
-		fmt.Fprintf(b.out, "%-6s %-24s %7d %7d %8.0f %8s %8s %8s %5s %5s  %s\n", r.Phase, r.Case, r.Clients, r.Ops,
-			r.PerSec, fmtMicros(r.P50), fmtMicros(r.P99), fmtMicros(r.Max), fmtCores(r.RedisCores), fmtCores(r.BenchCores), r.Note)
+		fmt.Fprintf(b.out, "%-6s %-24s %7d %7d %8.0f %8s %8s %8s %5s %5s %5s  %s\n", r.Phase, r.Case, r.Clients, r.Ops,
+			r.PerSec, fmtMicros(r.P50), fmtMicros(r.P99), fmtMicros(r.Max), fmtCores(r.RedisCores), fmtCores(r.BenchCores),
+			fmtCores(r.ServiceCores), r.Note)
 	}
 }
 
@@ -280,7 +285,7 @@ func (b *bench) fixedRate(ctx context.Context, addr string) error {
 	due := make(chan time.Time, total)
 	go schedule(ctx, b.cfg.rate, total, due)
 	fromSchedule, service := &sample{}, &sample{}
-	before := markCPU(ctx, b.rdb)
+	before := b.markCPU(ctx)
 	start := time.Now()
 	var wg sync.WaitGroup
 	for i := range n {
@@ -303,8 +308,8 @@ func (b *bench) fixedRate(ctx context.Context, addr string) error {
 	}
 	wg.Wait()
 	fromSchedule.elapsed, service.elapsed = time.Since(start), time.Since(start)
-	fromSchedule.redisCores, fromSchedule.benchCores = cores(before, markCPU(ctx, b.rdb))
-	service.redisCores, service.benchCores = fromSchedule.redisCores, fromSchedule.benchCores
+	fromSchedule.cores = cores(before, b.markCPU(ctx))
+	service.cores = fromSchedule.cores
 	b.count(fromSchedule)
 	label := fmt.Sprintf("%d/s, from schedule", b.cfg.rate)
 	r := fromSchedule.row("fixed", label, n)
@@ -397,9 +402,9 @@ func benchStudy(i int, sites []string, base time.Time) worklist.Event {
 
 // measure runs drive and notes how busy Redis and the bench were.
 func (b *bench) measure(ctx context.Context, clients int, next func(int) bool, op func(context.Context, int) error) *sample {
-	before := markCPU(ctx, b.rdb)
+	before := b.markCPU(ctx)
 	s := drive(ctx, clients, next, op)
-	s.redisCores, s.benchCores = cores(before, markCPU(ctx, b.rdb))
+	s.cores = cores(before, b.markCPU(ctx))
 	return s
 }
 

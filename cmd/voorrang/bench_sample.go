@@ -12,8 +12,6 @@ import (
 	"strings"
 	"sync"
 	"time"
-
-	"github.com/redis/go-redis/v9"
 )
 
 // A sample holds the latencies of one measurement.
@@ -22,9 +20,8 @@ type sample struct {
 	lat     []time.Duration
 	elapsed time.Duration
 	fails   int
-	err     error // the first
-	// cores Redis and this process kept busy meanwhile; -1 if unknown
-	redisCores, benchCores float64
+	err     error     // the first
+	cores   busyCores // meanwhile
 }
 
 func (s *sample) merge(lat []time.Duration, fails int, err error) {
@@ -67,7 +64,7 @@ func (s *sample) row(phase, name string, clients int) benchRow {
 	r := benchRow{Phase: phase, Case: name, Clients: clients, Ops: len(s.lat), Fails: s.fails,
 		PerSec: float64(len(s.lat)) / s.elapsed.Seconds(),
 		P50:    percentile(s.lat, 50), P99: percentile(s.lat, 99), Max: percentile(s.lat, 100),
-		RedisCores: s.redisCores, BenchCores: s.benchCores}
+		RedisCores: s.cores.redis, BenchCores: s.cores.self, ServiceCores: s.cores.service}
 	return r
 }
 
@@ -106,36 +103,53 @@ func bar(met bool, what string) string {
 	return "bar " + what + " MISSED"
 }
 
-// A cpuMark is the CPU time Redis and this process had used at a moment,
-// to tell which of them a measurement kept busy.
+// A cpuMark is the CPU time Redis, this process and the service's process
+// had used at a moment, to tell which of them a measurement kept busy.
 type cpuMark struct {
-	at          time.Time
-	redis, self float64 // seconds; negative when unknown
+	at                   time.Time
+	redis, self, service float64 // seconds; negative when unknown
 }
 
-func markCPU(ctx context.Context, rdb redis.UniversalClient) cpuMark {
-	m := cpuMark{at: time.Now(), redis: -1, self: -1}
-	info, _ := rdb.Info(ctx, "cpu").Result()
+// busyCores says how many cores each process kept busy between two marks;
+// -1 where unknown.
+type busyCores struct{ redis, self, service float64 }
+
+// markCPU marks the CPU time used so far; the service's only when it runs
+// in a process of its own whose ID --service-pid gave.
+func (b *bench) markCPU(ctx context.Context) cpuMark {
+	m := cpuMark{at: time.Now(), redis: -1, self: procCPU("self"), service: -1}
+	info, _ := b.rdb.Info(ctx, "cpu").Result()
 	for _, f := range []string{"used_cpu_sys:", "used_cpu_user:"} {
 		if v, err := strconv.ParseFloat(infoField(info, f), 64); err == nil {
 			m.redis = max(m.redis, 0) + v
 		}
 	}
-	// Linux: utime and stime, in clock ticks of 1/100 s, follow the
-	// command name in parentheses.
-	if stat, err := os.ReadFile("/proc/self/stat"); err == nil {
-		if f := strings.Fields(string(stat[bytes.LastIndexByte(stat, ')')+1:])); len(f) > 13 {
-			u, _ := strconv.ParseFloat(f[11], 64)
-			s, _ := strconv.ParseFloat(f[12], 64)
-			m.self = (u + s) / 100
-		}
+	if b.cfg.svcPID > 0 && b.cfg.mllp != "" {
+		m.service = procCPU(strconv.Itoa(b.cfg.svcPID))
 	}
 	return m
 }
 
-// cores returns how many cores Redis and this process kept busy from
-// mark a to mark b; -1 where unknown.
-func cores(a, b cpuMark) (redis, self float64) {
+// procCPU returns the CPU seconds a process (an ID, or "self") has used,
+// or -1 where /proc cannot tell. Linux: utime and stime, in clock ticks of
+// 1/100 s, follow the command name in parentheses.
+func procCPU(pid string) float64 {
+	stat, err := os.ReadFile("/proc/" + pid + "/stat")
+	if err != nil {
+		return -1
+	}
+	f := strings.Fields(string(stat[bytes.LastIndexByte(stat, ')')+1:]))
+	if len(f) <= 13 {
+		return -1
+	}
+	u, _ := strconv.ParseFloat(f[11], 64)
+	s, _ := strconv.ParseFloat(f[12], 64)
+	return (u + s) / 100
+}
+
+// cores returns how many cores each process kept busy from mark a to
+// mark b.
+func cores(a, b cpuMark) busyCores {
 	wall := b.at.Sub(a.at).Seconds()
 	busy := func(then, now float64) float64 {
 		if then < 0 || now < 0 || wall <= 0 {
@@ -143,7 +157,7 @@ func cores(a, b cpuMark) (redis, self float64) {
 		}
 		return (now - then) / wall
 	}
-	return busy(a.redis, b.redis), busy(a.self, b.self)
+	return busyCores{redis: busy(a.redis, b.redis), self: busy(a.self, b.self), service: busy(a.service, b.service)}
 }
 
 // infoField returns a field of Redis's INFO answer.
