@@ -121,7 +121,7 @@ type benchRow struct {
 	RedisCores   float64 `json:"redisCores"`
 	BenchCores   float64 `json:"benchCores"`
 	ServiceCores float64 `json:"serviceCores"`
-	Note       string  `json:"note,omitempty"`
+	Note         string  `json:"note,omitempty"`
 }
 
 type bench struct {
