@@ -123,9 +123,12 @@ func TestCorpusScenarios(t *testing.T) {
 		t.Error("a preliminary report took the study off the list")
 	}
 	send("zhwest_oru_report_final.hl7")
+	if st, _ = store.Get(ctx, "ZHWEST", "W26000101"); st.OnList || st.Status != worklist.StatusFinal || !st.CorrectedAt.IsZero() {
+		t.Errorf("after the final report: onList %v status %s corrected %v", st.OnList, st.Status, st.CorrectedAt)
+	}
 	send("zhwest_oru_report_corrected.hl7")
-	if st, _ = store.Get(ctx, "ZHWEST", "W26000101"); st.OnList || st.Status != worklist.StatusFinal {
-		t.Errorf("after the final report: onList %v status %s", st.OnList, st.Status)
+	if st, _ = store.Get(ctx, "ZHWEST", "W26000101"); st.OnList || st.Status != worklist.StatusFinal || st.CorrectedAt.IsZero() {
+		t.Errorf("after the corrected report: onList %v status %s corrected %v", st.OnList, st.Status, st.CorrectedAt)
 	}
 	// ADT^A08 corrects the patient of an open study.
 	send("zhwest_orm_nw_ed_wrist_stat.hl7")

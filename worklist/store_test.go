@@ -486,3 +486,31 @@ func TestWriteRefusesAfterAnEventWasKept(t *testing.T) {
 		t.Errorf("after the order: %d results, band %s; want the kept AI result merged", len(out.Study.Results), out.Study.Rank.Band)
 	}
 }
+
+// TestCorrectedReport: a corrected final report (OBR-25 C) is kept as
+// the time of the last correction and its reader; the study stays
+// reported. A correction that comes first reports the study.
+func TestCorrectedReport(t *testing.T) {
+	s, _ := newTestStore(t)
+	report := func(kind EventKind, acc string, at time.Time, reader, src string) Outcome {
+		return mustApply(t, s, Event{Kind: kind, Site: "ZHWEST", Accession: acc, At: at, Source: src,
+			Report: &Report{Reader: reader}})
+	}
+	mustApply(t, s, order(ExamCompleted, "ZHWEST", "W1", t0, nil))
+	report(ReportFinal, "W1", t0.Add(time.Hour), "Jansen", "f")
+	out := report(ReportCorrected, "W1", t0.Add(3*time.Hour), "de Boer", "c1")
+	if !out.Changed || !out.Study.CorrectedAt.Equal(t0.Add(3*time.Hour)) || out.Study.Reader != "de Boer" ||
+		out.Study.Status != StatusFinal || out.Study.OnList || !out.Study.ReportedAt.Equal(t0.Add(time.Hour)) {
+		t.Errorf("after the correction: changed %v, corrected %v by %q, status %s, on list %v, reported %v",
+			out.Changed, out.Study.CorrectedAt, out.Study.Reader, out.Study.Status, out.Study.OnList, out.Study.ReportedAt)
+	}
+	// An older correction arriving late changes nothing.
+	if out := report(ReportCorrected, "W1", t0.Add(2*time.Hour), "de Boer", "c0"); out.Changed {
+		t.Error("an older correction changed the study")
+	}
+	mustApply(t, s, order(ExamCompleted, "ZHWEST", "W2", t0, nil))
+	out = report(ReportCorrected, "W2", t0.Add(time.Hour), "Jansen", "c2")
+	if out.Study.Status != StatusFinal || !out.Study.CorrectedAt.Equal(t0.Add(time.Hour)) || out.Study.OnList {
+		t.Errorf("a correction first: status %s, corrected %v, on list %v", out.Study.Status, out.Study.CorrectedAt, out.Study.OnList)
+	}
+}

@@ -1,6 +1,7 @@
 package worklist
 
 import (
+	"cmp"
 	"fmt"
 	"reflect"
 	"time"
@@ -55,6 +56,7 @@ type Study struct {
 	FirstFlagAt   time.Time `json:"firstFlagAt,omitzero"` // first positive AI finding received
 	PreliminaryAt time.Time `json:"preliminaryAt,omitzero"`
 	ReportedAt    time.Time `json:"reportedAt,omitzero"`
+	CorrectedAt   time.Time `json:"correctedAt,omitzero"` // last correction of the final report (OBR-25 C)
 	CancelledAt   time.Time `json:"cancelledAt,omitzero"`
 	Reader        string    `json:"reader,omitempty"`
 	// OrderUpdatedAt is the source time of the last order message applied,
@@ -105,13 +107,23 @@ func (s *Study) apply(e Event, received time.Time) (bool, error) {
 		return true, nil
 	case ReportFinal, ReportCorrected:
 		if s.Status == StatusFinal {
-			if e.Kind == ReportCorrected && e.Report != nil && e.Report.Reader != "" && e.Report.Reader != s.Reader {
-				s.Reader = e.Report.Reader
-				return true, nil
+			if e.Kind != ReportCorrected {
+				return false, nil
 			}
-			return false, nil
+			// A correction of a final report: when it came (the latest
+			// one), and who signed it.
+			at, reader := cmp.Or(e.At, received), s.Reader
+			changed := at.After(s.CorrectedAt)
+			if changed {
+				s.CorrectedAt = at
+			}
+			s.setReader(e)
+			return changed || s.Reader != reader, nil
 		}
 		s.Status, s.ReportedAt = StatusFinal, e.At
+		if e.Kind == ReportCorrected {
+			s.CorrectedAt = cmp.Or(e.At, received) // the final report came as a correction
+		}
 		s.setReader(e)
 		return true, nil
 	case AIResultReceived:
