@@ -141,8 +141,10 @@ func decodeAIResult(body []byte, received time.Time) (worklist.Event, error) {
 	if len(r.ID) > 128 {
 		return worklist.Event{}, invalid("id", "id is longer than 128 characters")
 	}
+	// A resend is known by the result's ID within its study: an ID an AI
+	// platform reused for another study must not hide that study's result.
 	return worklist.Event{Kind: worklist.AIResultReceived, Site: b.Site, Accession: b.Accession,
-		At: produced, Source: "ai:" + r.ID, AI: r}, nil
+		At: produced, Source: "ai:" + b.Accession + "|" + r.ID, AI: r}, nil
 }
 
 // jsonError names the field of a JSON decoding error.

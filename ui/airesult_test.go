@@ -324,3 +324,22 @@ func TestPostAIResultRefusesInvalid(t *testing.T) {
 		t.Errorf("the valid result after the refused ones: status %q, want applied", got.Status)
 	}
 }
+
+// TestPostAIResultSameIDOtherStudy: an AI platform that reuses a result ID
+// for another study still gets that result applied to it, not answered as
+// a resend of the first.
+func TestPostAIResultSameIDOtherStudy(t *testing.T) {
+	s, store := newTestServer(t)
+	seed(t, store, "W26000101", "W26000103")
+	first := variant(t, func(m, _ map[string]any) { m["accession"] = "W26000101" })
+	other := variant(t, func(m, _ map[string]any) { m["accession"] = "W26000103" })
+	var a, b aiAnswer
+	do(t, s, "POST", "/api/v1/ai-results", first).wantOK(t, 200, &a)
+	do(t, s, "POST", "/api/v1/ai-results", other).wantOK(t, 200, &b)
+	if a.Status != "applied" || b.Status != "applied" || a.ID != b.ID {
+		t.Fatalf("answers %+v and %+v, want both applied under one ID", a, b)
+	}
+	if st := mustGet(t, store, "ZHWEST", "W26000103"); resultsWithID(st, b.ID) != 1 || st.Rank.Band != triage.Critical {
+		t.Errorf("W26000103 holds result %s %d times, band %s; want once, critical", b.ID, resultsWithID(st, b.ID), st.Rank.Band)
+	}
+}
