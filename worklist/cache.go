@@ -1,8 +1,6 @@
 package worklist
 
 import (
-	"encoding/json"
-
 	lru "github.com/hashicorp/golang-lru/v2"
 )
 
@@ -42,7 +40,7 @@ func (c *studyCache) get(key string) (*Study, int64, bool) {
 		return nil, 0, false
 	}
 	st := new(Study)
-	if json.Unmarshal(e.data, st) != nil {
+	if unmarshalStudy(e.data, st) != nil {
 		return nil, 0, false
 	}
 	return st, e.version, true

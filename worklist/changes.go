@@ -2,7 +2,6 @@ package worklist
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strconv"
@@ -209,7 +208,7 @@ func (s *Store) decodeChanges(ctx context.Context, site string, msgs []redis.XMe
 			continue // the study is gone: the change stays a removal
 		}
 		st := new(Study)
-		if err := json.Unmarshal([]byte(d), st); err != nil {
+		if err := unmarshalStudy([]byte(d), st); err != nil {
 			return nil, fmt.Errorf("read changed study: %w", err)
 		}
 		st.Rank = rules.Rank(st.facts(), now)

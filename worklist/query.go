@@ -3,7 +3,6 @@ package worklist
 import (
 	"cmp"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -29,7 +28,7 @@ func (s *Store) Get(ctx context.Context, site, acc string) (*Study, error) {
 		return nil, fmt.Errorf("get study: %w", err)
 	}
 	var st Study
-	if err := json.Unmarshal(data, &st); err != nil {
+	if err := unmarshalStudy(data, &st); err != nil {
 		return nil, fmt.Errorf("get study: %w", err)
 	}
 	st.Rank = s.rules.Load().Rank(st.facts(), s.opts.Now())
@@ -92,7 +91,9 @@ func (s *Store) List(ctx context.Context, q Query) (Page, error) {
 		hi = fmt.Sprint(triage.Score(triage.Rank{Band: q.Band, Due: time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC)}))
 	}
 	want := q.Offset + q.Limit + 1 // one more tells whether there is more
-	chunk := int64(want)
+	// Each site's share of the page, twice over, is read first: sites
+	// that hold more of the page are read again as the merge needs them.
+	chunk := int64(min(want, max(16, 2*want/max(1, len(sites)))))
 	if filtered := len(q.Modalities) > 0 || q.ClaimedBy != "" || q.Unclaimed || q.Match != nil; filtered {
 		chunk = int64(max(want, 64)) // filters drop studies: read ahead
 	}
@@ -205,7 +206,8 @@ func (l *lister) next(ctx context.Context, need int) ([]*Study, error) {
 			l.done[i] = true
 		}
 		for _, z := range zs {
-			l.heads = append(l.heads, entry{score: z.Score, site: l.sites[i], acc: fmt.Sprint(z.Member)})
+			acc, _ := z.Member.(string)
+			l.heads = append(l.heads, entry{score: z.Score, site: l.sites[i], acc: acc})
 		}
 		if len(zs) > 0 {
 			l.last[i] = zs[len(zs)-1].Score
@@ -260,7 +262,7 @@ func (l *lister) load(ctx context.Context, es []entry) ([]*Study, error) {
 			continue
 		}
 		st := new(Study)
-		if err := json.Unmarshal(b, st); err != nil {
+		if err := unmarshalStudy(b, st); err != nil {
 			return nil, fmt.Errorf("read study: %w", err)
 		}
 		if st.OnList {

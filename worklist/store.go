@@ -316,7 +316,7 @@ func (s *Store) read(ctx context.Context, sk, pk, dk string) (*Study, int64, []E
 		return nil, 0, nil, nil, fmt.Errorf("read study version: %w", err)
 	}
 	var st Study
-	if err := json.Unmarshal([]byte(fmt.Sprint(vals[1])), &st); err != nil {
+	if err := unmarshalStudy([]byte(fmt.Sprint(vals[1])), &st); err != nil {
 		return nil, 0, nil, nil, fmt.Errorf("read study: %w", err)
 	}
 	return &st, v, pending, nil, nil
@@ -360,7 +360,7 @@ func (s *Store) write(ctx context.Context, m mutation, st, before *Study, versio
 	// say how long the study has waited), and they are a fifth of its size.
 	stored := *st
 	stored.Rank.Reasons = nil
-	data, err := json.Marshal(&stored)
+	data, err := marshalStudy(&stored)
 	if err != nil {
 		return written{}, false, fmt.Errorf("encode study: %w", err)
 	}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -321,6 +322,28 @@ func TestListAcrossSitesAndPaging(t *testing.T) {
 	page, _ := s.List(context.Background(), Query{Limit: 10})
 	if page.Total != 30 || !page.More {
 		t.Errorf("total %d more %v", page.Total, page.More)
+	}
+}
+
+// TestListOneSiteHoldsThePage: when one site holds most of a page, the
+// merge reads that site again as often as it needs.
+func TestListOneSiteHoldsThePage(t *testing.T) {
+	s, _ := newTestStore(t)
+	for i := range 45 {
+		at := t0.Add(time.Duration(i) * time.Minute)
+		mustApply(t, s, order(ExamCompleted, "A", fmt.Sprintf("A%02d", i), at, func(o *Order) { o.Priority = "S" }))
+		mustApply(t, s, order(ExamCompleted, "B", fmt.Sprintf("B%02d", i), at, nil))
+		mustApply(t, s, order(ExamCompleted, fmt.Sprintf("S%d", i%5), fmt.Sprintf("C%02d", i), at.Add(time.Hour), nil))
+	}
+	all := listAccessions(t, s, Query{Limit: 500})
+	if len(all) != 135 || all[0] != "A00" || all[44] != "A44" || all[45] != "B00" {
+		t.Fatalf("%d studies listed, from %v", len(all), all[:min(len(all), 50)])
+	}
+	for _, q := range []Query{{Limit: 50}, {Offset: 40, Limit: 10}, {Offset: 43, Limit: 50}} {
+		want := all[q.Offset : q.Offset+q.Limit]
+		if got := listAccessions(t, s, q); !slices.Equal(got, want) {
+			t.Errorf("offset %d limit %d: %v\nwant %v", q.Offset, q.Limit, got, want)
+		}
 	}
 }
 
