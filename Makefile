@@ -38,7 +38,7 @@ bench:
 	bench/ingest.sh
 	$(GO) test -run '^$$' -bench 'WS' -benchtime 50x ./ui/
 	node bench/panel.mjs
-	$(GO) test -run '^$$' -bench . -benchtime $(BENCHTIME) ./hl7/ ./triage/ ./ingest/ ./worklist/
+	$(GO) test -run '^$$' -bench . -benchtime $(BENCHTIME) ./hl7/ ./triage/ ./ingest/ ./worklist/...
 
 fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) ./hl7/

@@ -16,12 +16,13 @@ import (
 	"github.com/voorrang/voorrang/internal/redistest"
 	"github.com/voorrang/voorrang/triage"
 	"github.com/voorrang/voorrang/worklist"
+	"github.com/voorrang/voorrang/worklist/redisstore"
 )
 
-func newHandler(t *testing.T, now time.Time) (*Handler, *worklist.Store) {
+func newHandler(t *testing.T, now time.Time) (*Handler, *redisstore.Store) {
 	t.Helper()
 	rdb := redistest.Client(t)
-	store := worklist.New(rdb, worklist.Options{Prefix: redistest.Prefix(t, rdb), Now: func() time.Time { return now }})
+	store := redisstore.New(rdb, redisstore.Options{Prefix: redistest.Prefix(t, rdb), Now: func() time.Time { return now }})
 	h := &Handler{Store: store, Mapping: DefaultMapping(), Application: "VOORRANG",
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Now: func() time.Time { return now }}
 	return h, store

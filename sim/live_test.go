@@ -14,6 +14,7 @@ import (
 	"github.com/voorrang/voorrang/internal/redistest"
 	"github.com/voorrang/voorrang/triage"
 	"github.com/voorrang/voorrang/worklist"
+	"github.com/voorrang/voorrang/worklist/redisstore"
 )
 
 // handlerSender hands each message to the ingest handler as the MLLP
@@ -49,7 +50,7 @@ func TestSimulatedHourOnTheWorklist(t *testing.T) {
 	start := time.Date(2026, 11, 23, 8, 0, 0, 0, amsterdam)
 	clock := NewManualClock(start.Add(-2 * time.Hour))
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	store := worklist.New(rdb, worklist.Options{Prefix: prefix, Now: clock.Now, Logger: log})
+	store := redisstore.New(rdb, redisstore.Options{Prefix: prefix, Now: clock.Now, Logger: log})
 	sender := &handlerSender{t: t, critical: map[string]bool{}, final: map[string]bool{},
 		h: &ingest.Handler{Store: store, Mapping: ingest.DefaultMapping(), Application: "VOORRANG", Now: clock.Now, Logger: log}}
 	live := &Live{

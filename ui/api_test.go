@@ -20,6 +20,7 @@ import (
 	"github.com/voorrang/voorrang/internal/redistest"
 	"github.com/voorrang/voorrang/triage"
 	"github.com/voorrang/voorrang/worklist"
+	"github.com/voorrang/voorrang/worklist/redisstore"
 )
 
 // clock is a settable test clock.
@@ -47,11 +48,11 @@ func discard() *slog.Logger { return slog.New(slog.DiscardHandler) }
 
 // newTestServer returns a Server on a store of its own prefix on the real
 // Redis, and the store for seeding.
-func newTestServer(t *testing.T) (*Server, *worklist.Store) {
+func newTestServer(t *testing.T) (*Server, *redisstore.Store) {
 	t.Helper()
 	rdb := redistest.Client(t)
 	clk := &clock{t: now}
-	store := worklist.New(rdb, worklist.Options{Prefix: redistest.Prefix(t, rdb), Now: clk.Now})
+	store := redisstore.New(rdb, redisstore.Options{Prefix: redistest.Prefix(t, rdb), Now: clk.Now})
 	return New(Config{Store: store, Now: clk.Now, Logger: discard(), Version: "test"}), store
 }
 
@@ -180,7 +181,7 @@ func completedOrder(site, acc, modality, code, procedure, class, priority string
 }
 
 // seed applies the orders of the corpus studies named (all when none are).
-func seed(t *testing.T, store *worklist.Store, accs ...string) {
+func seed(t *testing.T, store *redisstore.Store, accs ...string) {
 	t.Helper()
 	for _, c := range corpus {
 		if len(accs) > 0 && !slices.Contains(accs, c.acc) {
@@ -190,7 +191,7 @@ func seed(t *testing.T, store *worklist.Store, accs ...string) {
 	}
 }
 
-func mustApply(t *testing.T, store *worklist.Store, e worklist.Event) worklist.Outcome {
+func mustApply(t *testing.T, store *redisstore.Store, e worklist.Event) worklist.Outcome {
 	t.Helper()
 	out, err := store.Apply(context.Background(), e, []byte("applied"))
 	if err != nil {
@@ -199,7 +200,7 @@ func mustApply(t *testing.T, store *worklist.Store, e worklist.Event) worklist.O
 	return out
 }
 
-func mustGet(t *testing.T, store *worklist.Store, site, acc string) *worklist.Study {
+func mustGet(t *testing.T, store *redisstore.Store, site, acc string) *worklist.Study {
 	t.Helper()
 	st, err := store.Get(context.Background(), site, acc)
 	if err != nil {

@@ -38,7 +38,7 @@ const (
 // the websocket clients whose filter it matches. One hub runs per service
 // instance, so two instances on one Redis both see every change.
 //
-// It reads all sites at once (worklist.Store.WaitChanges): on one Redis
+// It reads all sites at once (the store's WaitChanges): on one Redis
 // server one blocking XREAD, one blocked connection however many sites
 // there are; on Redis Cluster, where each site's stream lives on its own
 // slot, a poll of every stream in one pipeline.

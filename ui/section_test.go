@@ -6,6 +6,7 @@ import (
 
 	"github.com/voorrang/voorrang/internal/redistest"
 	"github.com/voorrang/voorrang/worklist"
+	"github.com/voorrang/voorrang/worklist/redisstore"
 )
 
 func TestGlobMatch(t *testing.T) {
@@ -86,7 +87,7 @@ func TestSectionMatch(t *testing.T) {
 func TestConfiguredSections(t *testing.T) {
 	rdb := redistest.Client(t)
 	clk := &clock{t: now}
-	store := worklist.New(rdb, worklist.Options{Prefix: redistest.Prefix(t, rdb), Now: clk.Now})
+	store := redisstore.New(rdb, redisstore.Options{Prefix: redistest.Prefix(t, rdb), Now: clk.Now})
 	s := New(Config{Store: store, Now: clk.Now, Logger: discard(), Sections: []Section{
 		{Name: "ct", Modalities: []string{"CT"}},
 		{Name: "wrist", Procedures: []string{"*pols*"}},

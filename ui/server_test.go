@@ -16,12 +16,12 @@ import (
 	"github.com/valyala/fasthttp/fasthttputil"
 
 	"github.com/voorrang/voorrang/internal/redistest"
-	"github.com/voorrang/voorrang/worklist"
+	"github.com/voorrang/voorrang/worklist/redisstore"
 )
 
 // brokenStores returns stores whose Redis fails: a client that is closed,
 // and one for a port where nothing listens.
-func brokenStores(t *testing.T) map[string]*worklist.Store {
+func brokenStores(t *testing.T) map[string]*redisstore.Store {
 	t.Helper()
 	closed := redistest.Client(t)
 	if err := closed.Close(); err != nil {
@@ -31,9 +31,9 @@ func brokenStores(t *testing.T) map[string]*worklist.Store {
 		DialerRetries: 1, DialerRetryTimeout: time.Millisecond})
 	t.Cleanup(func() { nobody.Close() })
 	clk := &clock{t: now}
-	return map[string]*worklist.Store{
-		"closed client": worklist.New(closed, worklist.Options{Prefix: "test:closed:", Now: clk.Now}),
-		"no Redis":      worklist.New(nobody, worklist.Options{Prefix: "test:nobody:", Now: clk.Now}),
+	return map[string]*redisstore.Store{
+		"closed client": redisstore.New(closed, redisstore.Options{Prefix: "test:closed:", Now: clk.Now}),
+		"no Redis":      redisstore.New(nobody, redisstore.Options{Prefix: "test:nobody:", Now: clk.Now}),
 	}
 }
 
@@ -77,7 +77,7 @@ func TestMetrics(t *testing.T) {
 	requests := prometheus.NewCounter(prometheus.CounterOpts{Name: "voorrang_test_requests_total", Help: "Requests in the test."})
 	reg.MustRegister(requests)
 	requests.Add(3)
-	s := New(Config{Store: worklist.New(redistest.Client(t), worklist.Options{}), Metrics: reg, Logger: discard()})
+	s := New(Config{Store: redisstore.New(redistest.Client(t), redisstore.Options{}), Metrics: reg, Logger: discard()})
 	res := do(t, s, "GET", "/metrics", nil)
 	if res.status != 200 {
 		t.Fatalf("status %d, want 200", res.status)

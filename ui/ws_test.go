@@ -23,6 +23,7 @@ import (
 	"github.com/voorrang/voorrang/internal/redistest"
 	"github.com/voorrang/voorrang/triage"
 	"github.com/voorrang/voorrang/worklist"
+	"github.com/voorrang/voorrang/worklist/redisstore"
 )
 
 // wsEnv is a store on a prefix of its own on the real Redis.
@@ -30,14 +31,14 @@ type wsEnv struct {
 	t      testing.TB
 	rdb    *redis.Client
 	prefix string
-	store  *worklist.Store
+	store  *redisstore.Store
 }
 
 func newWSEnv(t testing.TB) *wsEnv {
 	t.Helper()
 	rdb := redistest.Client(t)
 	prefix := redistest.Prefix(t, rdb)
-	return &wsEnv{t: t, rdb: rdb, prefix: prefix, store: worklist.New(rdb, worklist.Options{Prefix: prefix})}
+	return &wsEnv{t: t, rdb: rdb, prefix: prefix, store: redisstore.New(rdb, redisstore.Options{Prefix: prefix})}
 }
 
 func (e *wsEnv) apply(ev worklist.Event) worklist.Outcome {
@@ -414,7 +415,7 @@ func TestWSResumeFromBadPosition(t *testing.T) {
 
 func TestWSResumeAfterTrimming(t *testing.T) {
 	e := newWSEnv(t)
-	e.store = worklist.New(e.rdb, worklist.Options{Prefix: e.prefix, StreamLength: 1})
+	e.store = redisstore.New(e.rdb, redisstore.Options{Prefix: e.prefix, StreamLength: 1})
 	e.seed()
 	s := e.serve(Config{}, nil)
 	c := wsDial(t, s.addr, "")

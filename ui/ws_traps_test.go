@@ -18,6 +18,7 @@ import (
 	fws "github.com/fasthttp/websocket"
 
 	"github.com/voorrang/voorrang/worklist"
+	"github.com/voorrang/voorrang/worklist/redisstore"
 )
 
 func TestWSOrigins(t *testing.T) {
@@ -171,7 +172,7 @@ func TestWSShutdownClosesClients(t *testing.T) {
 }
 
 // panicStore panics, with patient data in the panic, when listing.
-type panicStore struct{ *worklist.Store }
+type panicStore struct{ *redisstore.Store }
 
 func (panicStore) List(context.Context, worklist.Query) (worklist.Page, error) {
 	panic("cannot list Bakker, Anna 7012345")

@@ -1,10 +1,19 @@
 package worklist
 
 import (
-	"context"
 	"fmt"
 	"time"
 )
+
+// A Claim is a reader's lease on a study.
+type Claim struct {
+	By    string    `json:"by"`
+	At    time.Time `json:"at"`
+	Until time.Time `json:"until"`
+}
+
+// HeldAt reports whether the claim is in force at t.
+func (c *Claim) HeldAt(t time.Time) bool { return c != nil && t.Before(c.Until) }
 
 // An AuditRecord is one entry of a site's audit trail: who did what to
 // which study, and when.
@@ -18,55 +27,51 @@ type AuditRecord struct {
 	Previous string `json:"previous,omitempty"`
 }
 
-// Claim gives the study to reader for the claim lease (Options.ClaimTTL).
+// TakeClaim returns the edit that gives the study to reader for ttl.
 // Claiming a study one holds renews the lease. A study claimed by someone
-// else is refused with ErrConflict unless override is set; every override
-// is audited.
-func (s *Store) Claim(ctx context.Context, site, acc, reader string, override bool) (*Study, error) {
-	if reader == "" {
-		return nil, fmt.Errorf("%w: a claim needs the reader's name", ErrInvalid)
-	}
-	m := mutation{site: site, acc: acc}
-	m.fn = func(st *Study, now time.Time) (bool, *AuditRecord, error) {
-		rec := &AuditRecord{At: now, Actor: reader, Action: "claim", Site: site, Accession: acc}
+// else is refused with ErrConflict unless override is set; a reported or
+// cancelled study is refused too. Every claim is audited, an override as
+// such.
+func TakeClaim(reader string, override bool, ttl time.Duration) Edit {
+	return func(st *Study, now time.Time) (bool, *AuditRecord, error) {
+		if reader == "" {
+			return false, nil, fmt.Errorf("%w: a claim needs the reader's name", ErrInvalid)
+		}
+		rec := &AuditRecord{At: now, Actor: reader, Action: "claim", Site: st.Site, Accession: st.Accession}
+		held := st.Claim.HeldAt(now)
 		switch {
-		case st.Status.closed():
+		case st.Status.Closed():
 			return false, nil, fmt.Errorf("%w: study is %s", ErrConflict, st.Status)
-		case st.Claim.heldAt(now) && st.Claim.By == reader:
+		case held && st.Claim.By == reader:
 			rec.Action = "renew"
-		case st.Claim.heldAt(now) && !override:
+		case held && !override:
 			return false, nil, fmt.Errorf("%w: claimed by %s until %s", ErrConflict, st.Claim.By, st.Claim.Until.Format(time.RFC3339))
-		case st.Claim.heldAt(now):
+		case held:
 			rec.Action, rec.Previous = "override", st.Claim.By
 		}
 		at := now
 		if rec.Action == "renew" {
 			at = st.Claim.At
 		}
-		st.Claim = &Claim{By: reader, At: at, Until: now.Add(s.opts.ClaimTTL)}
+		st.Claim = &Claim{By: reader, At: at, Until: now.Add(ttl)}
 		if st.FirstClaimedAt.IsZero() {
 			st.FirstClaimedAt = now
 		}
 		return true, rec, nil
 	}
-	out, err := s.mutate(ctx, m)
-	if err != nil {
-		return nil, fmt.Errorf("claim %s: %w", acc, err)
-	}
-	return out.Study, nil
 }
 
-// Release ends reader's claim. Releasing someone else's claim needs
-// override, and is audited; releasing a study nobody holds does nothing.
-func (s *Store) Release(ctx context.Context, site, acc, reader string, override bool) (*Study, error) {
-	m := mutation{site: site, acc: acc}
-	m.fn = func(st *Study, now time.Time) (bool, *AuditRecord, error) {
-		if !st.Claim.heldAt(now) {
+// ReleaseClaim returns the edit that ends reader's claim. Releasing
+// someone else's claim needs override, and is audited; releasing a study
+// nobody holds does nothing (but forgets a lapsed claim).
+func ReleaseClaim(reader string, override bool) Edit {
+	return func(st *Study, now time.Time) (bool, *AuditRecord, error) {
+		if !st.Claim.HeldAt(now) {
 			changed := st.Claim != nil
 			st.Claim = nil
 			return changed, nil, nil
 		}
-		rec := &AuditRecord{At: now, Actor: reader, Action: "release", Site: site, Accession: acc}
+		rec := &AuditRecord{At: now, Actor: reader, Action: "release", Site: st.Site, Accession: st.Accession}
 		if st.Claim.By != reader {
 			if !override {
 				return false, nil, fmt.Errorf("%w: claimed by %s", ErrConflict, st.Claim.By)
@@ -76,9 +81,4 @@ func (s *Store) Release(ctx context.Context, site, acc, reader string, override 
 		st.Claim = nil
 		return true, rec, nil
 	}
-	out, err := s.mutate(ctx, m)
-	if err != nil {
-		return nil, fmt.Errorf("release %s: %w", acc, err)
-	}
-	return out.Study, nil
 }

@@ -24,9 +24,10 @@ const (
 	PatientUpdated    EventKind = "patient-updated" // ADT^A08, applied to each open study
 )
 
-// createsStudy reports whether an event for an unknown accession creates
-// the study; other events wait under a pending key for the order.
-func (k EventKind) createsStudy() bool {
+// CreatesStudy reports whether an event for an unknown accession creates
+// the study; other events wait for the order (an AI result or a report
+// that came first is kept and merged when the order arrives).
+func (k EventKind) CreatesStudy() bool {
 	switch k {
 	case OrderPlaced, OrderChanged, OrderScheduled, ExamStarted, ExamCompleted:
 		return true
@@ -80,18 +81,3 @@ type AIResult struct {
 	ReceivedAt time.Time         `json:"receivedAt,omitzero"`
 	Feedback   map[string]string `json:"feedback,omitempty"` // reader -> agree | disagree
 }
-
-// Patient holds the demographics the panel shows.
-type Patient struct {
-	MRN       string `json:"mrn,omitempty"`
-	BSN       string `json:"bsn,omitempty"`
-	Family    string `json:"family,omitempty"`    // surname as written, "van den Berg"
-	Prefix    string `json:"prefix,omitempty"`    // own surname prefix, "van den"
-	Surname   string `json:"surname,omitempty"`   // own surname, "Berg"
-	Given     string `json:"given,omitempty"`     // given name
-	Initials  string `json:"initials,omitempty"`  // further given names or initials
-	BirthDate string `json:"birthDate,omitempty"` // YYYY-MM-DD
-	Sex       string `json:"sex,omitempty"`       // M, F, O, U
-}
-
-func (p Patient) isZero() bool { return p == Patient{} }

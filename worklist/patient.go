@@ -1,48 +1,33 @@
 package worklist
 
-import (
-	"context"
-	"fmt"
-	"time"
-)
+// Patient holds the demographics the panel shows.
+type Patient struct {
+	MRN       string `json:"mrn,omitempty"`
+	BSN       string `json:"bsn,omitempty"`
+	Family    string `json:"family,omitempty"`    // surname as written, "van den Berg"
+	Prefix    string `json:"prefix,omitempty"`    // own surname prefix, "van den"
+	Surname   string `json:"surname,omitempty"`   // own surname, "Berg"
+	Given     string `json:"given,omitempty"`     // given name
+	Initials  string `json:"initials,omitempty"`  // further given names or initials
+	BirthDate string `json:"birthDate,omitempty"` // YYYY-MM-DD
+	Sex       string `json:"sex,omitempty"`       // M, F, O, U
+}
 
-// applyPatient applies a patient update (ADT^A08) to every open study of
-// the patient at the site, found by MRN.
-func (s *Store) applyPatient(ctx context.Context, e Event, ack []byte) (Outcome, error) {
-	if e.Patient == nil || e.Patient.MRN == "" {
-		return Outcome{}, fmt.Errorf("%w: a patient update needs the patient's MRN", ErrInvalid)
-	}
-	dk := ""
-	if e.Source != "" {
-		dk = s.keys.dedupe(e.Site, e.Source)
-		if seen, err := s.rdb.Get(ctx, dk).Bytes(); err == nil {
-			return Outcome{Duplicate: true, Ack: seen}, nil
+func (p Patient) isZero() bool { return p == Patient{} }
+
+// mergePatient overwrites a's fields with b's non-empty ones.
+func mergePatient(a, b Patient) Patient {
+	set := func(dst *string, v string) {
+		if v != "" {
+			*dst = v
 		}
 	}
-	accs, err := s.rdb.SMembers(ctx, s.keys.patient(e.Site, e.Patient.MRN)).Result()
-	if err != nil {
-		return Outcome{}, fmt.Errorf("find the patient's studies: %w", err)
+	set(&a.MRN, b.MRN)
+	set(&a.BSN, b.BSN)
+	if b.Family != "" { // a name is replaced whole
+		a.Family, a.Prefix, a.Surname, a.Given, a.Initials = b.Family, b.Prefix, b.Surname, b.Given, b.Initials
 	}
-	out := Outcome{}
-	for _, acc := range accs {
-		m := mutation{site: e.Site, acc: acc}
-		m.fn = func(st *Study, now time.Time) (bool, *AuditRecord, error) {
-			changed, err := st.apply(e, now)
-			return changed, nil, err
-		}
-		o, err := s.mutate(ctx, m)
-		if err != nil {
-			return Outcome{}, fmt.Errorf("update study %s: %w", acc, err)
-		}
-		out.Changed = out.Changed || o.Changed
-	}
-	if dk != "" {
-		if len(ack) == 0 {
-			ack = []byte("applied")
-		}
-		if err := s.rdb.SetNX(ctx, dk, ack, s.opts.DedupeTTL).Err(); err != nil {
-			return Outcome{}, fmt.Errorf("record patient update: %w", err)
-		}
-	}
-	return out, nil
+	set(&a.BirthDate, b.BirthDate)
+	set(&a.Sex, b.Sex)
+	return a
 }

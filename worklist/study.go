@@ -28,8 +28,8 @@ var statusOrder = map[Status]int{
 	StatusPreliminary: 5, StatusFinal: 6, StatusCancelled: 6,
 }
 
-// closed reports whether the study is off the reading list for good.
-func (s Status) closed() bool { return s == StatusFinal || s == StatusCancelled }
+// Closed reports whether the study is off the reading list for good.
+func (s Status) Closed() bool { return s == StatusFinal || s == StatusCancelled }
 
 // A Study is one imaging study (one accession number at one site) with
 // everything Voorrang knows of it.
@@ -73,33 +73,23 @@ type Study struct {
 	UpdatedAt time.Time   `json:"updatedAt"`
 }
 
-// A Claim is a reader's lease on a study.
-type Claim struct {
-	By    string    `json:"by"`
-	At    time.Time `json:"at"`
-	Until time.Time `json:"until"`
-}
-
-// heldAt reports whether the claim is in force at t.
-func (c *Claim) heldAt(t time.Time) bool { return c != nil && t.Before(c.Until) }
-
-// apply applies e to the study and reports whether anything changed.
+// Apply merges e into the study and reports whether anything changed.
 // An event that is stale (an older order message after a newer one) or a
 // repeat (an AI result already held) changes nothing. received is when
 // Voorrang received the event.
-func (s *Study) apply(e Event, received time.Time) (bool, error) {
+func (s *Study) Apply(e Event, received time.Time) (bool, error) {
 	switch e.Kind {
 	case OrderPlaced, OrderChanged, OrderScheduled, ExamStarted, ExamCompleted:
 		return s.applyOrder(e), nil
 	case OrderCancelled:
-		if s.Status.closed() {
+		if s.Status.Closed() {
 			return false, nil
 		}
 		s.mergeOrder(e, true)
 		s.Status, s.CancelledAt = StatusCancelled, e.At
 		return true, nil
 	case ReportPreliminary:
-		if s.Status.closed() || s.Status == StatusPreliminary {
+		if s.Status.Closed() || s.Status == StatusPreliminary {
 			return false, nil
 		}
 		s.Status, s.PreliminaryAt = StatusPreliminary, e.At
@@ -165,7 +155,7 @@ func (s *Study) applyOrder(e Event) bool {
 		s.Status = next
 	case s.Status == StatusCancelled && e.Kind == OrderPlaced:
 		s.Status, s.CancelledAt = next, time.Time{} // re-ordered after a cancel
-	case !s.Status.closed() && statusOrder[next] > statusOrder[s.Status]:
+	case !s.Status.Closed() && statusOrder[next] > statusOrder[s.Status]:
 		s.Status = next
 	}
 	if e.Kind == ExamCompleted && s.CompletedAt.IsZero() {
@@ -206,23 +196,6 @@ func (s *Study) mergeOrder(e Event, overwrite bool) {
 	}
 }
 
-// mergePatient overwrites a's fields with b's non-empty ones.
-func mergePatient(a, b Patient) Patient {
-	set := func(dst *string, v string) {
-		if v != "" {
-			*dst = v
-		}
-	}
-	set(&a.MRN, b.MRN)
-	set(&a.BSN, b.BSN)
-	if b.Family != "" { // a name is replaced whole
-		a.Family, a.Prefix, a.Surname, a.Given, a.Initials = b.Family, b.Prefix, b.Surname, b.Given, b.Initials
-	}
-	set(&a.BirthDate, b.BirthDate)
-	set(&a.Sex, b.Sex)
-	return a
-}
-
 // applyAI adds an AI result unless the study holds it already.
 func (s *Study) applyAI(e Event, received time.Time) bool {
 	if e.AI == nil {
@@ -255,22 +228,26 @@ func (s *Study) applyAI(e Event, received time.Time) bool {
 	return true
 }
 
-// refresh recomputes what follows from the study's facts: whether it is
-// on the reading list, and its rank.
-func (s *Study) refresh(rules *triage.Rules, now time.Time) {
+// Refresh recomputes what follows from the study's facts: whether it is
+// on the reading list, and its rank at now.
+func (s *Study) Refresh(rules *triage.Rules, now time.Time) {
 	switch {
-	case s.Status.closed():
+	case s.Status.Closed():
 		s.OnList = false
 	case s.Status == StatusCompleted || s.Status == StatusPreliminary:
 		s.OnList = true
 	default:
 		s.OnList = len(s.Results) > 0 // images exist when an AI has read them
 	}
-	s.Rank = rules.Rank(s.facts(), now)
+	s.Rank = rules.Rank(s.Facts(), now)
 }
 
-// facts returns what triage ranks the study by.
-func (s *Study) facts() triage.Facts {
+// Rerank ranks the study at now without changing anything else: what a
+// read does, so that the reasons it shows ("waiting 3 h") are current.
+func (s *Study) Rerank(rules *triage.Rules, now time.Time) { s.Rank = rules.Rank(s.Facts(), now) }
+
+// Facts returns what triage ranks the study by.
+func (s *Study) Facts() triage.Facts {
 	f := triage.Facts{
 		Priority: s.Priority, PatientClass: s.PatientClass, Modality: s.Modality,
 		ProcedureCode: s.ProcedureCode, ProcedureText: s.ProcedureText,

@@ -24,6 +24,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/voorrang/voorrang/worklist"
+	"github.com/voorrang/voorrang/worklist/redisstore"
 )
 
 // benchPhases are the phases of a run, in the order they run.
@@ -341,7 +342,7 @@ func schedule(ctx context.Context, rate, total int, due chan<- time.Time) {
 // page over every site and over one: 200 calls each, fewer (at least 10)
 // when they take longer than a measurement.
 func (b *bench) firstPage(ctx context.Context) error {
-	store := worklist.New(b.rdb, worklist.Options{Prefix: b.prefix + "list:", Logger: b.log})
+	store := redisstore.New(b.rdb, redisstore.Options{Prefix: b.prefix + "list:", Logger: b.log})
 	const workers = 16
 	var claimed atomic.Int64
 	idx := make([]int, workers)

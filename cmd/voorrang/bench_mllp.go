@@ -14,7 +14,7 @@ import (
 	"github.com/voorrang/voorrang/hl7"
 	"github.com/voorrang/voorrang/hl7/mllp"
 	"github.com/voorrang/voorrang/ingest"
-	"github.com/voorrang/voorrang/worklist"
+	"github.com/voorrang/voorrang/worklist/redisstore"
 )
 
 // A benchService is the MLLP server, handler and store of `serve`, on a
@@ -26,7 +26,7 @@ type benchService struct {
 }
 
 func startBenchService(ctx context.Context, rdb redis.UniversalClient, prefix string, log *slog.Logger) (*benchService, error) {
-	store := worklist.New(rdb, worklist.Options{Prefix: prefix, Logger: log})
+	store := redisstore.New(rdb, redisstore.Options{Prefix: prefix, Logger: log})
 	h := &ingest.Handler{Store: store, Mapping: ingest.DefaultMapping(), Application: "VOORRANG", Logger: log}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {

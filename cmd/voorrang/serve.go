@@ -22,7 +22,7 @@ import (
 	"github.com/voorrang/voorrang/hl7/mllp"
 	"github.com/voorrang/voorrang/ingest"
 	"github.com/voorrang/voorrang/ui"
-	"github.com/voorrang/voorrang/worklist"
+	"github.com/voorrang/voorrang/worklist/redisstore"
 )
 
 // serveConfig holds the options of the serve command.
@@ -115,7 +115,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 type service struct {
 	cfg        serveConfig
 	log        *slog.Logger
-	store      *worklist.Store
+	store      *redisstore.Store
 	closeStore func()
 	handler    *ingest.Handler
 	mllpLn     net.Listener
@@ -157,7 +157,7 @@ func newService(ctx context.Context, cfg serveConfig, log *slog.Logger) (*servic
 		return nil, err
 	}
 	s := &service{cfg: cfg, log: log, closeStore: closeStore}
-	s.store = worklist.New(rdb, worklist.Options{Rules: rules, ClaimTTL: cfg.claimTTL, Logger: log, Prefix: cfg.keyPrefix})
+	s.store = redisstore.New(rdb, redisstore.Options{Rules: rules, ClaimTTL: cfg.claimTTL, Logger: log, Prefix: cfg.keyPrefix})
 	if s.mllpLn, err = net.Listen("tcp", cfg.mllpAddr); err != nil {
 		closeStore()
 		return nil, fmt.Errorf("MLLP: %w", err)

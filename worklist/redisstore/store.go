@@ -1,4 +1,4 @@
-package worklist
+package redisstore
 
 import (
 	"context"
@@ -15,6 +15,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/voorrang/voorrang/triage"
+	"github.com/voorrang/voorrang/worklist"
 )
 
 var (
@@ -110,22 +111,6 @@ func (s *Store) Rules() *triage.Rules { return s.rules.Load() }
 // Ping reports whether Redis answers.
 func (s *Store) Ping(ctx context.Context) error { return s.rdb.Ping(ctx).Err() }
 
-// An Outcome says what Apply did.
-type Outcome struct {
-	// Duplicate is true when the input was applied before; Ack then holds
-	// the value stored with it (the ACK the sender got).
-	Duplicate bool
-	Ack       []byte
-	// Pending is true when the event waits for its order.
-	Pending bool
-	// Changed is false when the event changed nothing (stale or repeated).
-	Changed bool
-	// Study is the study after the event; nil when pending or a duplicate.
-	Study *Study
-	// Position is the change stream ID of the change, if one was recorded.
-	Position string
-}
-
 // maxAttempts bounds the compare-and-set loop; each conflict means another
 // writer made progress, so running out means heavy contention on one study.
 const maxAttempts = 50
@@ -134,15 +119,15 @@ const maxAttempts = 50
 // study, its rank, one change record and the de-duplication key (e.Source
 // with the value ack) are stored together. An event for an accession not
 // yet ordered is kept and merged when the order arrives.
-func (s *Store) Apply(ctx context.Context, e Event, ack []byte) (Outcome, error) {
+func (s *Store) Apply(ctx context.Context, e worklist.Event, ack []byte) (worklist.Outcome, error) {
 	if !validID(e.Site) {
-		return Outcome{}, fmt.Errorf("%w: site must be 1 to 64 printable characters without braces", ErrInvalid)
+		return worklist.Outcome{}, fmt.Errorf("%w: site must be 1 to 64 printable characters without braces", worklist.ErrInvalid)
 	}
-	if e.Kind == PatientUpdated {
+	if e.Kind == worklist.PatientUpdated {
 		return s.applyPatient(ctx, e, ack)
 	}
 	if !validID(e.Accession) {
-		return Outcome{}, fmt.Errorf("%w: accession number must be 1 to 64 printable characters without braces", ErrInvalid)
+		return worklist.Outcome{}, fmt.Errorf("%w: accession number must be 1 to 64 printable characters without braces", worklist.ErrInvalid)
 	}
 	dedupe := ""
 	if e.Source != "" {
@@ -151,13 +136,8 @@ func (s *Store) Apply(ctx context.Context, e Event, ack []byte) (Outcome, error)
 			ack = []byte("applied")
 		}
 	}
-	m := mutation{site: e.Site, acc: e.Accession, dedupeKey: dedupe, dedupeVal: string(ack),
-		create: e.Kind.createsStudy(), pendEvent: &e}
-	m.fn = func(st *Study, now time.Time) (bool, *AuditRecord, error) {
-		changed, err := st.apply(e, now)
-		return changed, nil, err
-	}
-	return s.mutate(ctx, m)
+	return s.mutate(ctx, mutation{site: e.Site, acc: e.Accession, dedupeKey: dedupe, dedupeVal: string(ack),
+		create: e.Kind.CreatesStudy(), pendEvent: &e, edit: worklist.ApplyEvent(e)})
 }
 
 // A mutation is one compare-and-set change of a study.
@@ -167,18 +147,21 @@ type mutation struct {
 	// create allows the mutation to create the study; otherwise a missing
 	// study is ErrNotFound, or, with pendEvent, the event waits.
 	create    bool
-	pendEvent *Event
-	fn        func(st *Study, now time.Time) (changed bool, audit *AuditRecord, err error)
+	pendEvent *worklist.Event
+	edit      worklist.Edit
 }
 
-func (s *Store) mutate(ctx context.Context, m mutation) (Outcome, error) {
+// mutate reads the study (or takes it from the cache), merges the edit
+// with worklist.Update, and writes the result with the compare-and-set
+// script, again from the read when another writer came first.
+func (s *Store) mutate(ctx context.Context, m mutation) (worklist.Outcome, error) {
 	sk := s.keys.study(m.site, m.acc)
 	pk := s.keys.pending(m.site, m.acc)
 	for attempt := 0; attempt < maxAttempts; attempt++ {
 		var (
-			st      *Study
+			st      *worklist.Study
 			version int64
-			pending []Event
+			pending []worklist.Event
 			seen    []byte
 			err     error
 		)
@@ -196,17 +179,17 @@ func (s *Store) mutate(ctx context.Context, m mutation) (Outcome, error) {
 		if !blind {
 			st, version, pending, seen, err = s.read(ctx, sk, pk, m.dedupeKey)
 			if err != nil {
-				return Outcome{}, err
+				return worklist.Outcome{}, err
 			}
 			if seen != nil {
-				return Outcome{Duplicate: true, Ack: seen}, nil
+				return worklist.Outcome{Duplicate: true, Ack: seen}, nil
 			}
 		}
 		now := s.opts.Now()
 		if st == nil {
 			if !m.create {
 				if m.pendEvent == nil {
-					return Outcome{}, fmt.Errorf("%w: no study %s at %s", ErrNotFound, m.acc, m.site)
+					return worklist.Outcome{}, fmt.Errorf("%w: no study %s at %s", worklist.ErrNotFound, m.acc, m.site)
 				}
 				out, retry, err := s.keepPending(ctx, sk, pk, m)
 				if retry {
@@ -214,57 +197,48 @@ func (s *Store) mutate(ctx context.Context, m mutation) (Outcome, error) {
 				}
 				return out, err
 			}
-			st = &Study{Site: m.site, Accession: m.acc}
+			st = &worklist.Study{Site: m.site, Accession: m.acc}
 		}
-		before := *st
-		wasOnList := st.OnList
-		changed := false
-		for _, pe := range pending {
-			c, err := st.apply(pe, now)
-			if err != nil {
-				s.opts.Logger.Warn("worklist: dropped a pending event", "site", m.site, "kind", pe.Kind, "err", err)
-			}
-			changed = changed || c
-		}
-		c, audit, err := m.fn(st, now)
+		tr, err := worklist.Update(st, pending, m.edit, s.rules.Load(), now)
 		if err != nil {
-			return Outcome{}, err
+			return worklist.Outcome{}, err
 		}
-		changed = changed || c
-		if !changed && version > 0 && len(pending) == 0 {
+		for _, err := range tr.Dropped {
+			s.opts.Logger.Warn("worklist: dropped a pending event", "site", m.site, "err", err)
+		}
+		if !tr.Changed && version > 0 && len(pending) == 0 {
 			if blind {
 				continue // a resend may be a duplicate: read to find out
 			}
 			// Nothing to write, but a resend must still find its ACK.
 			if m.dedupeKey != "" {
 				if err := s.rdb.SetNX(ctx, m.dedupeKey, m.dedupeVal, s.opts.DedupeTTL).Err(); err != nil {
-					return Outcome{}, fmt.Errorf("record %s: %w", m.acc, err)
+					return worklist.Outcome{}, fmt.Errorf("record %s: %w", m.acc, err)
 				}
 			}
-			return Outcome{Study: st}, nil
+			return worklist.Outcome{Study: st}, nil
 		}
-		st.refresh(s.rules.Load(), now)
 		st.Version, st.UpdatedAt = version+1, now
-		pos, retry, err := s.write(ctx, m, st, &before, version, wasOnList, len(pending), audit)
+		pos, retry, err := s.write(ctx, m, st, tr, version, len(pending))
 		if retry {
 			s.cache.drop(sk)
 			continue
 		}
 		if err != nil {
-			return Outcome{}, err
+			return worklist.Outcome{}, err
 		}
 		if pos.dup != nil {
-			return Outcome{Duplicate: true, Ack: pos.dup}, nil
+			return worklist.Outcome{Duplicate: true, Ack: pos.dup}, nil
 		}
 		s.cache.put(sk, pos.data, st.Version)
 		if version == 0 {
 			if err := s.recordSite(ctx, m.site); err != nil {
-				return Outcome{}, err
+				return worklist.Outcome{}, err
 			}
 		}
-		return Outcome{Changed: true, Study: st, Position: pos.id}, nil
+		return worklist.Outcome{Changed: true, Study: st, Position: pos.id}, nil
 	}
-	return Outcome{}, fmt.Errorf("%w: study %s at %s changed %d times while being written; try again", ErrConflict, m.acc, m.site, maxAttempts)
+	return worklist.Outcome{}, fmt.Errorf("%w: study %s at %s changed %d times while being written; try again", worklist.ErrConflict, m.acc, m.site, maxAttempts)
 }
 
 // recordSite adds site to the set of sites. It does so again at most once
@@ -283,7 +257,7 @@ func (s *Store) recordSite(ctx context.Context, site string) error {
 
 // read returns the study (nil if none), its version, the pending events of
 // its accession and the value of the de-duplication key, in one round trip.
-func (s *Store) read(ctx context.Context, sk, pk, dk string) (*Study, int64, []Event, []byte, error) {
+func (s *Store) read(ctx context.Context, sk, pk, dk string) (*worklist.Study, int64, []worklist.Event, []byte, error) {
 	pipe := s.rdb.Pipeline()
 	hm := pipe.HMGet(ctx, sk, "v", "d")
 	pl := pipe.LRange(ctx, pk, 0, -1)
@@ -299,9 +273,9 @@ func (s *Store) read(ctx context.Context, sk, pk, dk string) (*Study, int64, []E
 			return nil, 0, nil, b, nil
 		}
 	}
-	var pending []Event
+	var pending []worklist.Event
 	for _, raw := range pl.Val() {
-		var e Event
+		var e worklist.Event
 		if err := json.Unmarshal([]byte(raw), &e); err != nil {
 			return nil, 0, nil, nil, fmt.Errorf("read pending event: %w", err)
 		}
@@ -315,7 +289,7 @@ func (s *Store) read(ctx context.Context, sk, pk, dk string) (*Study, int64, []E
 	if err != nil {
 		return nil, 0, nil, nil, fmt.Errorf("read study version: %w", err)
 	}
-	var st Study
+	var st worklist.Study
 	if err := unmarshalStudy([]byte(fmt.Sprint(vals[1])), &st); err != nil {
 		return nil, 0, nil, nil, fmt.Errorf("read study: %w", err)
 	}
@@ -323,10 +297,10 @@ func (s *Store) read(ctx context.Context, sk, pk, dk string) (*Study, int64, []E
 }
 
 // keepPending stores an event for an accession that has no study yet.
-func (s *Store) keepPending(ctx context.Context, sk, pk string, m mutation) (out Outcome, retry bool, err error) {
+func (s *Store) keepPending(ctx context.Context, sk, pk string, m mutation) (out worklist.Outcome, retry bool, err error) {
 	data, err := json.Marshal(m.pendEvent)
 	if err != nil {
-		return Outcome{}, false, fmt.Errorf("encode event: %w", err)
+		return worklist.Outcome{}, false, fmt.Errorf("encode event: %w", err)
 	}
 	keys := []string{sk, pk, m.dedupeKey}
 	if m.dedupeKey == "" {
@@ -334,18 +308,18 @@ func (s *Store) keepPending(ctx context.Context, sk, pk string, m mutation) (out
 	}
 	res, err := s.pend.Run(ctx, s.rdb, keys, data, m.dedupeVal, int64(s.opts.DedupeTTL/time.Second)).StringSlice()
 	if err != nil {
-		return Outcome{}, false, fmt.Errorf("keep pending event: %w", err)
+		return worklist.Outcome{}, false, fmt.Errorf("keep pending event: %w", err)
 	}
 	switch res[0] {
 	case "dup":
-		return Outcome{Duplicate: true, Ack: []byte(res[1])}, false, nil
+		return worklist.Outcome{Duplicate: true, Ack: []byte(res[1])}, false, nil
 	case "conflict":
-		return Outcome{}, true, nil
+		return worklist.Outcome{}, true, nil
 	}
 	if err := s.rdb.Expire(ctx, pk, s.opts.PendingTTL).Err(); err != nil {
-		return Outcome{}, false, fmt.Errorf("keep pending event: %w", err)
+		return worklist.Outcome{}, false, fmt.Errorf("keep pending event: %w", err)
 	}
-	return Outcome{Pending: true, Changed: true}, false, nil
+	return worklist.Outcome{Pending: true, Changed: true}, false, nil
 }
 
 type written struct {
@@ -355,7 +329,7 @@ type written struct {
 }
 
 // write runs the compare-and-set script for st.
-func (s *Store) write(ctx context.Context, m mutation, st, before *Study, version int64, wasOnList bool, pending int, audit *AuditRecord) (written, bool, error) {
+func (s *Store) write(ctx context.Context, m mutation, st *worklist.Study, tr worklist.Transition, version int64, pending int) (written, bool, error) {
 	// The reasons are not stored: every read works them out again (they
 	// say how long the study has waited), and they are a fifth of its size.
 	stored := *st
@@ -364,29 +338,26 @@ func (s *Store) write(ctx context.Context, m mutation, st, before *Study, versio
 	if err != nil {
 		return written{}, false, fmt.Errorf("encode study: %w", err)
 	}
-	score, kind := "", ""
-	switch {
-	case st.OnList:
-		score, kind = strconv.FormatInt(triage.Score(st.Rank), 10), "upsert"
-	case wasOnList:
-		kind = "remove"
+	score := ""
+	if st.OnList {
+		score = strconv.FormatInt(triage.Score(st.Rank), 10)
 	}
 	var tat []byte
-	if st.Status == StatusFinal && before.Status != StatusFinal {
-		if tat, err = json.Marshal(newTurnaround(st)); err != nil {
+	if tr.Turnaround != nil {
+		if tat, err = json.Marshal(tr.Turnaround); err != nil {
 			return written{}, false, fmt.Errorf("encode turnaround: %w", err)
 		}
 	}
 	patientOp := ""
 	if st.Patient.MRN != "" {
 		patientOp = "add"
-		if st.Status.closed() {
+		if st.Status.Closed() {
 			patientOp = "rem"
 		}
 	}
 	var auditData []byte
-	if audit != nil {
-		if auditData, err = json.Marshal(audit); err != nil {
+	if tr.Audit != nil {
+		if auditData, err = json.Marshal(tr.Audit); err != nil {
 			return written{}, false, fmt.Errorf("encode audit: %w", err)
 		}
 	}
@@ -400,7 +371,7 @@ func (s *Store) write(ctx context.Context, m mutation, st, before *Study, versio
 		s.keys.audit(m.site),
 	}
 	res, err := s.apply.Run(ctx, s.rdb, keys,
-		version, version+1, data, score, m.acc, kind, s.opts.StreamLength,
+		version, version+1, data, score, m.acc, string(tr.List), s.opts.StreamLength,
 		m.dedupeVal, int64(s.opts.DedupeTTL/time.Second), pending, tat, patientOp, auditData,
 	).StringSlice()
 	if err != nil {

@@ -1,10 +1,12 @@
-package worklist
+package redisstore
 
 import (
 	"context"
 	"fmt"
 	"testing"
 	"time"
+
+	"github.com/voorrang/voorrang/worklist"
 )
 
 // BenchmarkListFirstPage reads the first page of 5,000 open studies over
@@ -14,14 +16,14 @@ func BenchmarkListFirstPage(b *testing.B) {
 	ctx := context.Background()
 	for i := range 5000 {
 		site := fmt.Sprintf("S%02d", i%20)
-		e := order(ExamCompleted, site, fmt.Sprintf("X%05d", i), t0.Add(-time.Duration(i)*time.Minute), nil)
+		e := order(worklist.ExamCompleted, site, fmt.Sprintf("X%05d", i), t0.Add(-time.Duration(i)*time.Minute), nil)
 		if _, err := s.Apply(ctx, e, nil); err != nil {
 			b.Fatal(err)
 		}
 	}
 	b.ResetTimer()
 	for b.Loop() {
-		if _, err := s.List(ctx, Query{Limit: 50}); err != nil {
+		if _, err := s.List(ctx, worklist.Query{Limit: 50}); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -1,4 +1,4 @@
-package worklist
+package redisstore
 
 import (
 	"context"
@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/voorrang/voorrang/worklist"
 )
 
 // startCluster runs a one-node Redis Cluster that holds every slot: enough
@@ -70,10 +72,10 @@ func TestCluster(t *testing.T) {
 	}
 	s := New(rdb, Options{Now: func() time.Time { return t0 }})
 	for _, site := range []string{"ZHWEST", "ZHOOST"} {
-		mustApply(t, s, order(ExamCompleted, site, site+"1", t0, nil))
+		mustApply(t, s, order(worklist.ExamCompleted, site, site+"1", t0, nil))
 	}
 	mustApply(t, s, aiResult("ZHOOST", "ZHOOST1", "r1", "PE", true, 0.9))
-	if got := listAccessions(t, s, Query{}); fmt.Sprint(got) != "[ZHOOST1 ZHWEST1]" {
+	if got := listAccessions(t, s, worklist.Query{}); fmt.Sprint(got) != "[ZHOOST1 ZHWEST1]" {
 		t.Errorf("list %v", got)
 	}
 	changes, err := s.WaitChanges(ctx, map[string]string{"ZHWEST": "0-0", "ZHOOST": "0-0"}, 100, time.Second)

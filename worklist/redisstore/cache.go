@@ -1,7 +1,9 @@
-package worklist
+package redisstore
 
 import (
 	lru "github.com/hashicorp/golang-lru/v2"
+
+	"github.com/voorrang/voorrang/worklist"
 )
 
 // defaultCacheSize is how many studies a store remembers by default: the
@@ -34,12 +36,12 @@ func newStudyCache(size int) *studyCache {
 }
 
 // get returns the study cached under key and its version.
-func (c *studyCache) get(key string) (*Study, int64, bool) {
+func (c *studyCache) get(key string) (*worklist.Study, int64, bool) {
 	e, ok := c.c.Get(key)
 	if !ok {
 		return nil, 0, false
 	}
-	st := new(Study)
+	st := new(worklist.Study)
 	if unmarshalStudy(e.data, st) != nil {
 		return nil, 0, false
 	}

@@ -1,4 +1,4 @@
-package worklist
+package redisstore
 
 import (
 	"context"
@@ -9,21 +9,9 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
-)
 
-// A Change is one entry of a site's change stream: a study changed at a
-// position. It carries the study as it is when the change is read, not as
-// it was written (the stream records only which study changed, so that
-// each write stores the study once): a reader that applies changes in
-// order converges on the current list.
-type Change struct {
-	Site      string `json:"site"`
-	ID        string `json:"id"`   // stream ID: the change's position in its site's stream
-	Kind      string `json:"kind"` // "upsert" when the study is on the list now, else "remove"
-	Accession string `json:"accession"`
-	Version   int64  `json:"version"` // the study's version now
-	Study     *Study `json:"study"`   // the study now; nil when it no longer exists
-}
+	"github.com/voorrang/voorrang/worklist"
+)
 
 // Position returns the ID of the newest change of site, "0-0" when none.
 // Read it before a snapshot: changes after it may be in the snapshot too,
@@ -39,16 +27,12 @@ func (s *Store) Position(ctx context.Context, site string) (string, error) {
 	return msgs[0].ID, nil
 }
 
-// ErrGone means that changes after a position were trimmed from the
-// stream: the reader must start again from a snapshot.
-var ErrGone = errors.New("changes are no longer kept")
-
 // ChangesSince returns up to count changes of site after position after,
-// or ErrGone when some of them were trimmed away.
-func (s *Store) ChangesSince(ctx context.Context, site, after string, count int64) ([]Change, error) {
+// or worklist.ErrGone when some of them were trimmed away.
+func (s *Store) ChangesSince(ctx context.Context, site, after string, count int64) ([]worklist.Change, error) {
 	key := s.keys.changes(site)
-	if !ValidPosition(after) {
-		return nil, fmt.Errorf("%w: position %q is not a stream ID", ErrInvalid, after)
+	if !worklist.ValidPosition(after) {
+		return nil, fmt.Errorf("%w: position %q is not a stream ID", worklist.ErrInvalid, after)
 	}
 	if after != "0-0" && after != "0" {
 		gone, err := s.trimmedAfter(ctx, key, after)
@@ -56,7 +40,7 @@ func (s *Store) ChangesSince(ctx context.Context, site, after string, count int6
 			return nil, err
 		}
 		if gone {
-			return nil, ErrGone
+			return nil, worklist.ErrGone
 		}
 	}
 	msgs, err := s.rdb.XRangeN(ctx, key, "("+after, "+", count).Result()
@@ -81,7 +65,7 @@ func (s *Store) trimmedAfter(ctx context.Context, key, after string) (bool, erro
 		return false, nil
 	}
 	f := first.Val()
-	return len(f) > 0 && ComparePositions(f[0].ID, after) > 0, nil
+	return len(f) > 0 && worklist.ComparePositions(f[0].ID, after) > 0, nil
 }
 
 // WaitChanges blocks up to block for changes of the sites after their
@@ -93,7 +77,7 @@ func (s *Store) trimmedAfter(ctx context.Context, key, after string) (bool, erro
 // site would hold a connection each; there it polls every site's stream
 // in one pipeline (which the cluster client spreads over the nodes) every
 // clusterPoll until a change comes or block has passed.
-func (s *Store) WaitChanges(ctx context.Context, positions map[string]string, count int64, block time.Duration) ([]Change, error) {
+func (s *Store) WaitChanges(ctx context.Context, positions map[string]string, count int64, block time.Duration) ([]worklist.Change, error) {
 	if len(positions) == 0 {
 		return nil, nil
 	}
@@ -122,7 +106,7 @@ func (s *Store) WaitChanges(ctx context.Context, positions map[string]string, co
 // clusterPoll is how often WaitChanges looks for changes on Redis Cluster.
 const clusterPoll = 100 * time.Millisecond
 
-func (s *Store) pollChanges(ctx context.Context, positions map[string]string, count int64, block time.Duration) ([]Change, error) {
+func (s *Store) pollChanges(ctx context.Context, positions map[string]string, count int64, block time.Duration) ([]worklist.Change, error) {
 	deadline := time.Now().Add(block)
 	for {
 		pipe := s.rdb.Pipeline()
@@ -155,8 +139,8 @@ func (s *Store) pollChanges(ctx context.Context, positions map[string]string, co
 	}
 }
 
-func (s *Store) decodeStreams(ctx context.Context, res []redis.XStream) ([]Change, error) {
-	var out []Change
+func (s *Store) decodeStreams(ctx context.Context, res []redis.XStream) ([]worklist.Change, error) {
+	var out []worklist.Change
 	for _, st := range res {
 		site := siteOfKey(st.Stream, s.keys.prefix)
 		cs, err := s.decodeChanges(ctx, site, st.Messages)
@@ -175,13 +159,14 @@ func (s *Store) decodeStreams(ctx context.Context, res []redis.XStream) ([]Chang
 // together carry the same study). Each study is re-ranked at the store's
 // clock, as Get and List do, so that its reasons ("waiting 3 h") are
 // current when a panel shows them.
-func (s *Store) decodeChanges(ctx context.Context, site string, msgs []redis.XMessage) ([]Change, error) {
-	out := make([]Change, 0, len(msgs))
+func (s *Store) decodeChanges(ctx context.Context, site string, msgs []redis.XMessage) ([]worklist.Change, error) {
+	out := make([]worklist.Change, 0, len(msgs))
 	reads := make(map[string]*redis.SliceCmd, len(msgs))
 	pipe := s.rdb.Pipeline()
 	for _, m := range msgs {
-		c := Change{Site: site, ID: m.ID}
-		c.Kind, _ = m.Values["k"].(string)
+		c := worklist.Change{Site: site, ID: m.ID}
+		k, _ := m.Values["k"].(string)
+		c.Kind = worklist.ChangeKind(k)
 		c.Accession, _ = m.Values["a"].(string)
 		v, _ := m.Values["v"].(string)
 		c.Version, _ = strconv.ParseInt(v, 10, 64)
@@ -197,7 +182,7 @@ func (s *Store) decodeChanges(ctx context.Context, site string, msgs []redis.XMe
 		return nil, fmt.Errorf("read changed studies: %w", err)
 	}
 	rules, now := s.rules.Load(), s.opts.Now()
-	studies := make(map[string]*Study, len(reads))
+	studies := make(map[string]*worklist.Study, len(reads))
 	for acc, cmd := range reads {
 		vals := cmd.Val()
 		d, ok := "", len(vals) == 1
@@ -207,22 +192,22 @@ func (s *Store) decodeChanges(ctx context.Context, site string, msgs []redis.XMe
 		if !ok {
 			continue // the study is gone: the change stays a removal
 		}
-		st := new(Study)
+		st := new(worklist.Study)
 		if err := unmarshalStudy([]byte(d), st); err != nil {
 			return nil, fmt.Errorf("read changed study: %w", err)
 		}
-		st.Rank = rules.Rank(st.facts(), now)
+		st.Rerank(rules, now)
 		studies[acc] = st
 	}
 	for i := range out {
 		st, ok := studies[out[i].Accession]
 		if !ok {
-			out[i].Kind = "remove"
+			out[i].Kind = worklist.ChangeRemove
 			continue
 		}
-		out[i].Study, out[i].Version, out[i].Kind = st, st.Version, "remove"
+		out[i].Study, out[i].Version, out[i].Kind = st, st.Version, worklist.ChangeRemove
 		if st.OnList {
-			out[i].Kind = "upsert"
+			out[i].Kind = worklist.ChangeUpsert
 		}
 	}
 	return out, nil
@@ -235,44 +220,4 @@ func siteOfKey(key, prefix string) string {
 		return key[1:i]
 	}
 	return ""
-}
-
-// ValidPosition reports whether p is a stream ID: "ms-seq" or "ms".
-func ValidPosition(p string) bool {
-	ms, seq, hasSeq := strings.Cut(p, "-")
-	digits := func(s string) bool {
-		if s == "" || len(s) > 20 {
-			return false
-		}
-		for _, c := range s {
-			if c < '0' || c > '9' {
-				return false
-			}
-		}
-		return true
-	}
-	return digits(ms) && (!hasSeq || digits(seq))
-}
-
-// ComparePositions orders two stream IDs "ms-seq" (or "ms"), as cmp.Compare does.
-func ComparePositions(a, b string) int {
-	am, as, _ := strings.Cut(a, "-")
-	bm, bs, _ := strings.Cut(b, "-")
-	x, _ := strconv.ParseUint(am, 10, 64)
-	y, _ := strconv.ParseUint(bm, 10, 64)
-	if x != y {
-		if x < y {
-			return -1
-		}
-		return 1
-	}
-	p, _ := strconv.ParseUint(as, 10, 64)
-	q, _ := strconv.ParseUint(bs, 10, 64)
-	switch {
-	case p < q:
-		return -1
-	case p > q:
-		return 1
-	}
-	return 0
 }

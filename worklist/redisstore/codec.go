@@ -1,8 +1,10 @@
-package worklist
+package redisstore
 
 import (
 	jsonv2 "github.com/go-json-experiment/json"
 	"github.com/go-json-experiment/json/jsontext"
+
+	"github.com/voorrang/voorrang/worklist"
 )
 
 // Studies are stored as JSON, written and read with encoding/json/v2
@@ -18,6 +20,8 @@ import (
 var studyJSON = jsonv2.JoinOptions(jsontext.AllowInvalidUTF8(true), jsonv2.Deterministic(true),
 	jsonv2.FormatNilSliceAsNull(true), jsonv2.FormatNilMapAsNull(true))
 
-func marshalStudy(st *Study) ([]byte, error) { return jsonv2.Marshal(st, studyJSON) }
+func marshalStudy(st *worklist.Study) ([]byte, error) { return jsonv2.Marshal(st, studyJSON) }
 
-func unmarshalStudy(data []byte, st *Study) error { return jsonv2.Unmarshal(data, st, studyJSON) }
+func unmarshalStudy(data []byte, st *worklist.Study) error {
+	return jsonv2.Unmarshal(data, st, studyJSON)
+}

@@ -1,4 +1,4 @@
-package worklist
+package redisstore
 
 import (
 	"context"
@@ -16,6 +16,7 @@ import (
 	"github.com/voorrang/voorrang/embedredis"
 	"github.com/voorrang/voorrang/internal/redistest"
 	"github.com/voorrang/voorrang/triage"
+	"github.com/voorrang/voorrang/worklist"
 )
 
 func testRedis(t testing.TB) *redis.Client { return redistest.Client(t) }
@@ -49,29 +50,29 @@ func newTestStore(t testing.TB) (*Store, *clock) {
 	return New(rdb, Options{Prefix: testPrefix(t, rdb), Now: c.Now}), c
 }
 
-func order(kind EventKind, site, acc string, at time.Time, mod func(*Order)) Event {
-	o := &Order{
-		Patient:      Patient{MRN: "1234567", Family: "van den Berg", Prefix: "van den", Surname: "Berg", Given: "Jan", BirthDate: "1958-04-12", Sex: "M"},
+func order(kind worklist.EventKind, site, acc string, at time.Time, mod func(*worklist.Order)) worklist.Event {
+	o := &worklist.Order{
+		Patient:      worklist.Patient{MRN: "1234567", Family: "van den Berg", Prefix: "van den", Surname: "Berg", Given: "Jan", BirthDate: "1958-04-12", Sex: "M"},
 		PatientClass: "O", Priority: "R", Modality: "CT", ProcedureCode: "CTTHAB",
 		ProcedureText: "CT thorax-abdomen", OrderedAt: t0.Add(-48 * time.Hour),
 	}
 	if mod != nil {
 		mod(o)
 	}
-	return Event{Kind: kind, Site: site, Accession: acc, At: at, Order: o, Source: fmt.Sprintf("HIX|%s|%s-%s-%d", site, acc, kind, at.Unix())}
+	return worklist.Event{Kind: kind, Site: site, Accession: acc, At: at, Order: o, Source: fmt.Sprintf("HIX|%s|%s-%s-%d", site, acc, kind, at.Unix())}
 }
 
-func aiResult(site, acc, id, code string, positive bool, conf float64) Event {
+func aiResult(site, acc, id, code string, positive bool, conf float64) worklist.Event {
 	algo := triage.Algorithm{ID: "aidoc-pe", Name: "Incidental PE", Version: "2.1", Vendor: "Aidoc"}
 	if code == "ICH" {
 		algo.ID, algo.Name = "aidoc-ich", "ICH"
 	}
-	return Event{Kind: AIResultReceived, Site: site, Accession: acc, At: t0, Source: "ai:" + id,
-		AI: &AIResult{ID: id, Algorithm: algo, ProducedAt: t0,
+	return worklist.Event{Kind: worklist.AIResultReceived, Site: site, Accession: acc, At: t0, Source: "ai:" + id,
+		AI: &worklist.AIResult{ID: id, Algorithm: algo, ProducedAt: t0,
 			Findings: []triage.Finding{{Code: code, Display: code, Positive: positive, Confidence: conf}}}}
 }
 
-func mustApply(t *testing.T, s *Store, e Event) Outcome {
+func mustApply(t *testing.T, s *Store, e worklist.Event) worklist.Outcome {
 	t.Helper()
 	out, err := s.Apply(context.Background(), e, []byte("ACK-"+e.Source))
 	if err != nil {
@@ -80,7 +81,7 @@ func mustApply(t *testing.T, s *Store, e Event) Outcome {
 	return out
 }
 
-func listAccessions(t *testing.T, s *Store, q Query) []string {
+func listAccessions(t *testing.T, s *Store, q worklist.Query) []string {
 	t.Helper()
 	page, err := s.List(context.Background(), q)
 	if err != nil {
@@ -97,20 +98,20 @@ func TestLifecycle(t *testing.T) {
 	s, clk := newTestStore(t)
 	ctx := context.Background()
 	// A routine oncology CT: ordered, then completed.
-	out := mustApply(t, s, order(OrderPlaced, "ZHWEST", "W1", t0, nil))
-	if out.Study.OnList || out.Study.Status != StatusOrdered {
+	out := mustApply(t, s, order(worklist.OrderPlaced, "ZHWEST", "W1", t0, nil))
+	if out.Study.OnList || out.Study.Status != worklist.StatusOrdered {
 		t.Fatalf("after NW: status %s onList %v", out.Study.Status, out.Study.OnList)
 	}
-	mustApply(t, s, order(ExamCompleted, "ZHWEST", "W1", t0.Add(time.Hour), nil))
-	mustApply(t, s, order(ExamCompleted, "ZHWEST", "W2", t0.Add(time.Hour), func(o *Order) { o.PatientClass = "I" }))
+	mustApply(t, s, order(worklist.ExamCompleted, "ZHWEST", "W1", t0.Add(time.Hour), nil))
+	mustApply(t, s, order(worklist.ExamCompleted, "ZHWEST", "W2", t0.Add(time.Hour), func(o *worklist.Order) { o.PatientClass = "I" }))
 	st, err := s.Get(ctx, "ZHWEST", "W1")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !st.OnList || st.Status != StatusCompleted || st.Rank.Band != triage.Routine {
+	if !st.OnList || st.Status != worklist.StatusCompleted || st.Rank.Band != triage.Routine {
 		t.Fatalf("completed: onList %v status %s band %s", st.OnList, st.Status, st.Rank.Band)
 	}
-	if got := listAccessions(t, s, Query{}); fmt.Sprint(got) != "[W2 W1]" {
+	if got := listAccessions(t, s, worklist.Query{}); fmt.Sprint(got) != "[W2 W1]" {
 		t.Errorf("list %v, want the inpatient W2 before the outpatient W1", got)
 	}
 
@@ -120,7 +121,7 @@ func TestLifecycle(t *testing.T) {
 	if out.Study.Rank.Band != triage.Critical {
 		t.Fatalf("after PE: band %s, reasons %v", out.Study.Rank.Band, out.Study.Rank.Reasons)
 	}
-	if got := listAccessions(t, s, Query{}); fmt.Sprint(got) != "[W1 W2]" {
+	if got := listAccessions(t, s, worklist.Query{}); fmt.Sprint(got) != "[W1 W2]" {
 		t.Errorf("list %v, want W1 first", got)
 	}
 	if out.Study.FirstFlagAt != clk.Now() {
@@ -134,18 +135,18 @@ func TestLifecycle(t *testing.T) {
 	}
 
 	// A late, older status message does not move the study back.
-	mustApply(t, s, order(ExamStarted, "ZHWEST", "W1", t0.Add(30*time.Minute), nil))
-	if st, _ := s.Get(ctx, "ZHWEST", "W1"); st.Status != StatusCompleted {
+	mustApply(t, s, order(worklist.ExamStarted, "ZHWEST", "W1", t0.Add(30*time.Minute), nil))
+	if st, _ := s.Get(ctx, "ZHWEST", "W1"); st.Status != worklist.StatusCompleted {
 		t.Errorf("after a late IP: status %s", st.Status)
 	}
 
 	// A final report takes it off the list and records its turnaround.
-	out = mustApply(t, s, Event{Kind: ReportFinal, Site: "ZHWEST", Accession: "W1", At: t0.Add(2 * time.Hour),
-		Source: "HIX|ZHWEST|rep1", Report: &Report{Reader: "Jansen"}})
-	if out.Study.OnList || out.Study.Status != StatusFinal {
+	out = mustApply(t, s, worklist.Event{Kind: worklist.ReportFinal, Site: "ZHWEST", Accession: "W1", At: t0.Add(2 * time.Hour),
+		Source: "HIX|ZHWEST|rep1", Report: &worklist.Report{Reader: "Jansen"}})
+	if out.Study.OnList || out.Study.Status != worklist.StatusFinal {
 		t.Fatalf("after final: status %s onList %v", out.Study.Status, out.Study.OnList)
 	}
-	if got := listAccessions(t, s, Query{}); fmt.Sprint(got) != "[W2]" {
+	if got := listAccessions(t, s, worklist.Query{}); fmt.Sprint(got) != "[W2]" {
 		t.Errorf("list %v, want [W2]", got)
 	}
 	tat, err := s.rdb.XRange(ctx, s.keys.turnaround("ZHWEST"), "-", "+").Result()
@@ -154,8 +155,8 @@ func TestLifecycle(t *testing.T) {
 	}
 
 	// A cancel takes W2 off.
-	mustApply(t, s, Event{Kind: OrderCancelled, Site: "ZHWEST", Accession: "W2", At: t0.Add(3 * time.Hour), Source: "c"})
-	if got := listAccessions(t, s, Query{}); len(got) != 0 {
+	mustApply(t, s, worklist.Event{Kind: worklist.OrderCancelled, Site: "ZHWEST", Accession: "W2", At: t0.Add(3 * time.Hour), Source: "c"})
+	if got := listAccessions(t, s, worklist.Query{}); len(got) != 0 {
 		t.Errorf("list %v after cancel, want empty", got)
 	}
 	// The change stream holds one record per change of the list.
@@ -167,7 +168,7 @@ func TestLifecycle(t *testing.T) {
 
 func TestNegativeAIResultNeverLowers(t *testing.T) {
 	s, _ := newTestStore(t)
-	mustApply(t, s, order(ExamCompleted, "ZHWEST", "W1", t0, func(o *Order) { o.Priority = "S" }))
+	mustApply(t, s, order(worklist.ExamCompleted, "ZHWEST", "W1", t0, func(o *worklist.Order) { o.Priority = "S" }))
 	before, _ := s.Get(context.Background(), "ZHWEST", "W1")
 	out := mustApply(t, s, aiResult("ZHWEST", "W1", "n1", "PE", false, 0.02))
 	if out.Study.Rank.Band != before.Rank.Band || !out.Study.Rank.Due.Equal(before.Rank.Due) {
@@ -181,14 +182,14 @@ func TestResultBeforeOrder(t *testing.T) {
 	if !out.Pending {
 		t.Fatalf("AI result before its order: %+v, want pending", out)
 	}
-	if got := listAccessions(t, s, Query{}); len(got) != 0 {
+	if got := listAccessions(t, s, worklist.Query{}); len(got) != 0 {
 		t.Fatalf("list %v, want empty before the order", got)
 	}
 	// The resend of a pending result is a duplicate too.
 	if dup := mustApply(t, s, aiResult("ZHOOST", "E9", "early", "ICH", true, 0.91)); !dup.Duplicate {
 		t.Errorf("resend of a pending result: %+v", dup)
 	}
-	out = mustApply(t, s, order(OrderPlaced, "ZHOOST", "E9", t0, func(o *Order) { o.PatientClass = "E"; o.ProcedureText = "CT hersenen" }))
+	out = mustApply(t, s, order(worklist.OrderPlaced, "ZHOOST", "E9", t0, func(o *worklist.Order) { o.PatientClass = "E"; o.ProcedureText = "CT hersenen" }))
 	if len(out.Study.Results) != 1 || !out.Study.OnList || out.Study.Rank.Band != triage.Critical {
 		t.Fatalf("after the order: results %d onList %v band %s", len(out.Study.Results), out.Study.OnList, out.Study.Rank.Band)
 	}
@@ -202,7 +203,7 @@ func TestResultBeforeOrder(t *testing.T) {
 func TestConcurrentWriters(t *testing.T) {
 	a, _ := newTestStore(t)
 	b := New(testRedis(t), Options{Prefix: a.opts.Prefix, Now: a.opts.Now})
-	mustApply(t, a, order(ExamCompleted, "ZHWEST", "W1", t0, nil))
+	mustApply(t, a, order(worklist.ExamCompleted, "ZHWEST", "W1", t0, nil))
 	const n = 40
 	var wg sync.WaitGroup
 	errs := make(chan error, n)
@@ -237,17 +238,17 @@ func TestConcurrentWriters(t *testing.T) {
 func TestClaims(t *testing.T) {
 	s, clk := newTestStore(t)
 	ctx := context.Background()
-	mustApply(t, s, order(ExamCompleted, "ZHWEST", "W1", t0, nil))
+	mustApply(t, s, order(worklist.ExamCompleted, "ZHWEST", "W1", t0, nil))
 	if _, err := s.Claim(ctx, "ZHWEST", "W1", "jansen", false); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.Claim(ctx, "ZHWEST", "W1", "pietersen", false); !errors.Is(err, ErrConflict) {
-		t.Fatalf("second claim: %v, want ErrConflict", err)
+	if _, err := s.Claim(ctx, "ZHWEST", "W1", "pietersen", false); !errors.Is(err, worklist.ErrConflict) {
+		t.Fatalf("second claim: %v, want worklist.ErrConflict", err)
 	}
-	if got := listAccessions(t, s, Query{ClaimedBy: "jansen"}); fmt.Sprint(got) != "[W1]" {
+	if got := listAccessions(t, s, worklist.Query{ClaimedBy: "jansen"}); fmt.Sprint(got) != "[W1]" {
 		t.Errorf("claimed by jansen: %v", got)
 	}
-	if got := listAccessions(t, s, Query{Unclaimed: true}); len(got) != 0 {
+	if got := listAccessions(t, s, worklist.Query{Unclaimed: true}); len(got) != 0 {
 		t.Errorf("unclaimed: %v", got)
 	}
 	st, err := s.Claim(ctx, "ZHWEST", "W1", "pietersen", true)
@@ -258,7 +259,7 @@ func TestClaims(t *testing.T) {
 	if len(audit) != 2 || !containsAll(fmt.Sprint(audit[1].Values), `"action":"override"`, `"previous":"jansen"`) {
 		t.Errorf("audit trail %v", audit)
 	}
-	if _, err := s.Release(ctx, "ZHWEST", "W1", "jansen", false); !errors.Is(err, ErrConflict) {
+	if _, err := s.Release(ctx, "ZHWEST", "W1", "jansen", false); !errors.Is(err, worklist.ErrConflict) {
 		t.Errorf("release of someone else's claim: %v", err)
 	}
 	// A lease expires.
@@ -269,7 +270,7 @@ func TestClaims(t *testing.T) {
 	if st, err := s.Release(ctx, "ZHWEST", "W1", "jansen", false); err != nil || st.Claim != nil {
 		t.Errorf("release: %v %+v", err, st)
 	}
-	if _, err := s.Claim(ctx, "ZHWEST", "NOPE", "jansen", false); !errors.Is(err, ErrNotFound) {
+	if _, err := s.Claim(ctx, "ZHWEST", "NOPE", "jansen", false); !errors.Is(err, worklist.ErrNotFound) {
 		t.Errorf("claim of an unknown study: %v", err)
 	}
 }
@@ -289,7 +290,7 @@ func TestListAcrossSitesAndPaging(t *testing.T) {
 	for i := range 30 {
 		site := []string{"A", "B", "C"}[i%3]
 		acc := fmt.Sprintf("X%02d", i)
-		mustApply(t, s, order(ExamCompleted, site, acc, t0.Add(time.Duration(i)*time.Minute), func(o *Order) {
+		mustApply(t, s, order(worklist.ExamCompleted, site, acc, t0.Add(time.Duration(i)*time.Minute), func(o *worklist.Order) {
 			if i%5 == 0 {
 				o.Priority = "S"
 			}
@@ -298,13 +299,13 @@ func TestListAcrossSitesAndPaging(t *testing.T) {
 			}
 		}))
 	}
-	all := listAccessions(t, s, Query{Limit: 500})
+	all := listAccessions(t, s, worklist.Query{Limit: 500})
 	if len(all) != 30 {
 		t.Fatalf("%d studies listed", len(all))
 	}
 	var paged []string
 	for off := 0; off < 30; off += 7 {
-		paged = append(paged, listAccessions(t, s, Query{Offset: off, Limit: 7})...)
+		paged = append(paged, listAccessions(t, s, worklist.Query{Offset: off, Limit: 7})...)
 	}
 	if fmt.Sprint(paged) != fmt.Sprint(all) {
 		t.Errorf("paging gives\n%v\nwant\n%v", paged, all)
@@ -313,13 +314,13 @@ func TestListAcrossSitesAndPaging(t *testing.T) {
 	if fmt.Sprint(all[:6]) != "[X00 X05 X10 X15 X20 X25]" {
 		t.Errorf("first six %v", all[:6])
 	}
-	if got := listAccessions(t, s, Query{Band: triage.Urgent, Limit: 100}); len(got) != 6 {
+	if got := listAccessions(t, s, worklist.Query{Band: triage.Urgent, Limit: 100}); len(got) != 6 {
 		t.Errorf("urgent band: %v", got)
 	}
-	if got := listAccessions(t, s, Query{Sites: []string{"B"}, Modalities: []string{"MR"}, Limit: 100}); len(got) != 5 {
+	if got := listAccessions(t, s, worklist.Query{Sites: []string{"B"}, Modalities: []string{"MR"}, Limit: 100}); len(got) != 5 {
 		t.Errorf("site B MR: %v", got)
 	}
-	page, _ := s.List(context.Background(), Query{Limit: 10})
+	page, _ := s.List(context.Background(), worklist.Query{Limit: 10})
 	if page.Total != 30 || !page.More {
 		t.Errorf("total %d more %v", page.Total, page.More)
 	}
@@ -331,15 +332,15 @@ func TestListOneSiteHoldsThePage(t *testing.T) {
 	s, _ := newTestStore(t)
 	for i := range 45 {
 		at := t0.Add(time.Duration(i) * time.Minute)
-		mustApply(t, s, order(ExamCompleted, "A", fmt.Sprintf("A%02d", i), at, func(o *Order) { o.Priority = "S" }))
-		mustApply(t, s, order(ExamCompleted, "B", fmt.Sprintf("B%02d", i), at, nil))
-		mustApply(t, s, order(ExamCompleted, fmt.Sprintf("S%d", i%5), fmt.Sprintf("C%02d", i), at.Add(time.Hour), nil))
+		mustApply(t, s, order(worklist.ExamCompleted, "A", fmt.Sprintf("A%02d", i), at, func(o *worklist.Order) { o.Priority = "S" }))
+		mustApply(t, s, order(worklist.ExamCompleted, "B", fmt.Sprintf("B%02d", i), at, nil))
+		mustApply(t, s, order(worklist.ExamCompleted, fmt.Sprintf("S%d", i%5), fmt.Sprintf("C%02d", i), at.Add(time.Hour), nil))
 	}
-	all := listAccessions(t, s, Query{Limit: 500})
+	all := listAccessions(t, s, worklist.Query{Limit: 500})
 	if len(all) != 135 || all[0] != "A00" || all[44] != "A44" || all[45] != "B00" {
 		t.Fatalf("%d studies listed, from %v", len(all), all[:min(len(all), 50)])
 	}
-	for _, q := range []Query{{Limit: 50}, {Offset: 40, Limit: 10}, {Offset: 43, Limit: 50}} {
+	for _, q := range []worklist.Query{{Limit: 50}, {Offset: 40, Limit: 10}, {Offset: 43, Limit: 50}} {
 		want := all[q.Offset : q.Offset+q.Limit]
 		if got := listAccessions(t, s, q); !slices.Equal(got, want) {
 			t.Errorf("offset %d limit %d: %v\nwant %v", q.Offset, q.Limit, got, want)
@@ -349,10 +350,10 @@ func TestListOneSiteHoldsThePage(t *testing.T) {
 
 func TestPatientUpdate(t *testing.T) {
 	s, _ := newTestStore(t)
-	mustApply(t, s, order(ExamCompleted, "ZHWEST", "W1", t0, nil))
-	mustApply(t, s, order(OrderPlaced, "ZHWEST", "W2", t0, nil))
-	upd := Event{Kind: PatientUpdated, Site: "ZHWEST", At: t0, Source: "adt1",
-		Patient: &Patient{MRN: "1234567", Family: "de Vries-van Dijk", Prefix: "de", Surname: "Vries", Given: "Anna", BirthDate: "1959-04-12"}}
+	mustApply(t, s, order(worklist.ExamCompleted, "ZHWEST", "W1", t0, nil))
+	mustApply(t, s, order(worklist.OrderPlaced, "ZHWEST", "W2", t0, nil))
+	upd := worklist.Event{Kind: worklist.PatientUpdated, Site: "ZHWEST", At: t0, Source: "adt1",
+		Patient: &worklist.Patient{MRN: "1234567", Family: "de Vries-van Dijk", Prefix: "de", Surname: "Vries", Given: "Anna", BirthDate: "1959-04-12"}}
 	mustApply(t, s, upd)
 	for _, acc := range []string{"W1", "W2"} {
 		st, _ := s.Get(context.Background(), "ZHWEST", acc)
@@ -367,14 +368,14 @@ func TestPatientUpdate(t *testing.T) {
 
 func TestInvalidInput(t *testing.T) {
 	s, _ := newTestStore(t)
-	for _, e := range []Event{
-		{Kind: OrderPlaced, Site: "", Accession: "A"},
-		{Kind: OrderPlaced, Site: "X", Accession: ""},
-		{Kind: OrderPlaced, Site: "X{", Accession: "A"},
-		{Kind: PatientUpdated, Site: "X", Patient: &Patient{}},
+	for _, e := range []worklist.Event{
+		{Kind: worklist.OrderPlaced, Site: "", Accession: "A"},
+		{Kind: worklist.OrderPlaced, Site: "X", Accession: ""},
+		{Kind: worklist.OrderPlaced, Site: "X{", Accession: "A"},
+		{Kind: worklist.PatientUpdated, Site: "X", Patient: &worklist.Patient{}},
 	} {
-		if _, err := s.Apply(context.Background(), e, nil); !errors.Is(err, ErrInvalid) {
-			t.Errorf("Apply(%+v) = %v, want ErrInvalid", e, err)
+		if _, err := s.Apply(context.Background(), e, nil); !errors.Is(err, worklist.ErrInvalid) {
+			t.Errorf("Apply(%+v) = %v, want worklist.ErrInvalid", e, err)
 		}
 	}
 }
@@ -383,7 +384,7 @@ func TestDeadLetters(t *testing.T) {
 	s, _ := newTestStore(t)
 	ctx := context.Background()
 	for i := range 3 {
-		if err := s.AddDeadLetter(ctx, DeadLetter{Code: "AR", Reason: fmt.Sprint("bad ", i), Message: "MSH|..."}); err != nil {
+		if err := s.AddDeadLetter(ctx, worklist.DeadLetter{Code: "AR", Reason: fmt.Sprint("bad ", i), Message: "MSH|..."}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -400,10 +401,10 @@ func TestChangeStream(t *testing.T) {
 	if err != nil || pos != "0-0" {
 		t.Fatalf("position of an empty stream: %q %v", pos, err)
 	}
-	mustApply(t, s, order(ExamCompleted, "ZHWEST", "W1", t0, nil))
+	mustApply(t, s, order(worklist.ExamCompleted, "ZHWEST", "W1", t0, nil))
 	mid, _ := s.Position(ctx, "ZHWEST")
 	mustApply(t, s, aiResult("ZHWEST", "W1", "r1", "PE", true, 0.9))
-	mustApply(t, s, Event{Kind: ReportFinal, Site: "ZHWEST", Accession: "W1", At: t0, Source: "f"})
+	mustApply(t, s, worklist.Event{Kind: worklist.ReportFinal, Site: "ZHWEST", Accession: "W1", At: t0, Source: "f"})
 	cs, err := s.ChangesSince(ctx, "ZHWEST", mid, 100)
 	if err != nil {
 		t.Fatal(err)
@@ -413,10 +414,10 @@ func TestChangeStream(t *testing.T) {
 		kinds = append(kinds, fmt.Sprintf("%s:%s:v%d", c.Kind, c.Accession, c.Version))
 	}
 	// Both changes carry the study as it is now: reported, off the list.
-	if fmt.Sprint(kinds) != "[remove:W1:v3 remove:W1:v3]" || cs[0].Study.Status != StatusFinal {
+	if fmt.Sprint(kinds) != "[remove:W1:v3 remove:W1:v3]" || cs[0].Study.Status != worklist.StatusFinal {
 		t.Errorf("changes since the middle: %v", kinds)
 	}
-	if ids := []string{cs[0].ID, cs[1].ID}; ComparePositions(mid, ids[0]) >= 0 || ComparePositions(ids[0], ids[1]) >= 0 {
+	if ids := []string{cs[0].ID, cs[1].ID}; worklist.ComparePositions(mid, ids[0]) >= 0 || worklist.ComparePositions(ids[0], ids[1]) >= 0 {
 		t.Errorf("positions %v after %s, want ascending", ids, mid)
 	}
 	got, err := s.WaitChanges(ctx, map[string]string{"ZHWEST": mid}, 10, time.Millisecond)
@@ -428,18 +429,18 @@ func TestChangeStream(t *testing.T) {
 	for i := range 300 {
 		mustApply(t, small, aiResult("ZHWEST", "W2", fmt.Sprint("t", i), "PE", false, 0.1))
 		if i == 0 {
-			mustApply(t, small, order(ExamCompleted, "ZHWEST", "W2", t0, nil))
+			mustApply(t, small, order(worklist.ExamCompleted, "ZHWEST", "W2", t0, nil))
 		}
 	}
-	if _, err := small.ChangesSince(ctx, "ZHWEST", mid, 10); !errors.Is(err, ErrGone) {
-		t.Errorf("after trimming: %v, want ErrGone", err)
+	if _, err := small.ChangesSince(ctx, "ZHWEST", mid, 10); !errors.Is(err, worklist.ErrGone) {
+		t.Errorf("after trimming: %v, want worklist.ErrGone", err)
 	}
 }
 
 func TestChangesCarryCurrentReasons(t *testing.T) {
 	s, clk := newTestStore(t)
 	ctx := context.Background()
-	mustApply(t, s, order(ExamCompleted, "ZHWEST", "W1", t0, nil))
+	mustApply(t, s, order(worklist.ExamCompleted, "ZHWEST", "W1", t0, nil))
 	clk.Add(3 * time.Hour)
 	cs, err := s.ChangesSince(ctx, "ZHWEST", "0-0", 10)
 	if err != nil || len(cs) != 1 {
@@ -467,11 +468,11 @@ func TestScriptFlushed(t *testing.T) {
 	rdb := redis.NewClient(opts)
 	defer rdb.Close()
 	s := New(rdb, Options{Now: func() time.Time { return t0 }})
-	mustApply(t, s, order(OrderPlaced, "ZHWEST", "W1", t0, nil))
+	mustApply(t, s, order(worklist.OrderPlaced, "ZHWEST", "W1", t0, nil))
 	if err := rdb.ScriptFlush(context.Background()).Err(); err != nil {
 		t.Fatal(err)
 	}
-	out := mustApply(t, s, order(ExamCompleted, "ZHWEST", "W1", t0.Add(time.Hour), nil))
+	out := mustApply(t, s, order(worklist.ExamCompleted, "ZHWEST", "W1", t0.Add(time.Hour), nil))
 	if !out.Study.OnList {
 		t.Errorf("after the scripts were flushed: %+v", out.Study)
 	}
@@ -484,12 +485,12 @@ func TestScriptFlushed(t *testing.T) {
 func TestWriteRefusesAfterAnEventWasKept(t *testing.T) {
 	s, clk := newTestStore(t)
 	ctx := context.Background()
-	st := &Study{Site: "ZHWEST", Accession: "W9"}
-	e := order(ExamCompleted, "ZHWEST", "W9", t0, nil)
-	if _, err := st.apply(e, clk.Now()); err != nil {
+	st := &worklist.Study{Site: "ZHWEST", Accession: "W9"}
+	e := order(worklist.ExamCompleted, "ZHWEST", "W9", t0, nil)
+	tr, err := worklist.Update(st, nil, worklist.ApplyEvent(e), s.Rules(), clk.Now())
+	if err != nil {
 		t.Fatal(err)
 	}
-	st.refresh(s.Rules(), clk.Now())
 	st.Version = 1
 	// The writer read no pending events; then an AI result is kept.
 	kept, err := json.Marshal(aiResult("ZHWEST", "W9", "r1", "PE", true, 0.9))
@@ -500,7 +501,7 @@ func TestWriteRefusesAfterAnEventWasKept(t *testing.T) {
 		t.Fatal(err)
 	}
 	m := mutation{site: "ZHWEST", acc: "W9", create: true}
-	if _, retry, err := s.write(ctx, m, st, &Study{}, 0, false, 0, nil); err != nil || !retry {
+	if _, retry, err := s.write(ctx, m, st, tr, 0, 0); err != nil || !retry {
 		t.Fatalf("write after an event was kept: retry %v, err %v; want a conflict", retry, err)
 	}
 	// Through Apply, the event is merged.
@@ -515,25 +516,25 @@ func TestWriteRefusesAfterAnEventWasKept(t *testing.T) {
 // reported. A correction that comes first reports the study.
 func TestCorrectedReport(t *testing.T) {
 	s, _ := newTestStore(t)
-	report := func(kind EventKind, acc string, at time.Time, reader, src string) Outcome {
-		return mustApply(t, s, Event{Kind: kind, Site: "ZHWEST", Accession: acc, At: at, Source: src,
-			Report: &Report{Reader: reader}})
+	report := func(kind worklist.EventKind, acc string, at time.Time, reader, src string) worklist.Outcome {
+		return mustApply(t, s, worklist.Event{Kind: kind, Site: "ZHWEST", Accession: acc, At: at, Source: src,
+			Report: &worklist.Report{Reader: reader}})
 	}
-	mustApply(t, s, order(ExamCompleted, "ZHWEST", "W1", t0, nil))
-	report(ReportFinal, "W1", t0.Add(time.Hour), "Jansen", "f")
-	out := report(ReportCorrected, "W1", t0.Add(3*time.Hour), "de Boer", "c1")
+	mustApply(t, s, order(worklist.ExamCompleted, "ZHWEST", "W1", t0, nil))
+	report(worklist.ReportFinal, "W1", t0.Add(time.Hour), "Jansen", "f")
+	out := report(worklist.ReportCorrected, "W1", t0.Add(3*time.Hour), "de Boer", "c1")
 	if !out.Changed || !out.Study.CorrectedAt.Equal(t0.Add(3*time.Hour)) || out.Study.Reader != "de Boer" ||
-		out.Study.Status != StatusFinal || out.Study.OnList || !out.Study.ReportedAt.Equal(t0.Add(time.Hour)) {
+		out.Study.Status != worklist.StatusFinal || out.Study.OnList || !out.Study.ReportedAt.Equal(t0.Add(time.Hour)) {
 		t.Errorf("after the correction: changed %v, corrected %v by %q, status %s, on list %v, reported %v",
 			out.Changed, out.Study.CorrectedAt, out.Study.Reader, out.Study.Status, out.Study.OnList, out.Study.ReportedAt)
 	}
 	// An older correction arriving late changes nothing.
-	if out := report(ReportCorrected, "W1", t0.Add(2*time.Hour), "de Boer", "c0"); out.Changed {
+	if out := report(worklist.ReportCorrected, "W1", t0.Add(2*time.Hour), "de Boer", "c0"); out.Changed {
 		t.Error("an older correction changed the study")
 	}
-	mustApply(t, s, order(ExamCompleted, "ZHWEST", "W2", t0, nil))
-	out = report(ReportCorrected, "W2", t0.Add(time.Hour), "Jansen", "c2")
-	if out.Study.Status != StatusFinal || !out.Study.CorrectedAt.Equal(t0.Add(time.Hour)) || out.Study.OnList {
+	mustApply(t, s, order(worklist.ExamCompleted, "ZHWEST", "W2", t0, nil))
+	out = report(worklist.ReportCorrected, "W2", t0.Add(time.Hour), "Jansen", "c2")
+	if out.Study.Status != worklist.StatusFinal || !out.Study.CorrectedAt.Equal(t0.Add(time.Hour)) || out.Study.OnList {
 		t.Errorf("a correction first: status %s, corrected %v, on list %v", out.Study.Status, out.Study.CorrectedAt, out.Study.OnList)
 	}
 }

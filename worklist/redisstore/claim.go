@@ -1,0 +1,38 @@
+package redisstore
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/voorrang/voorrang/worklist"
+)
+
+// Claim gives the study to reader for the claim lease (Options.ClaimTTL),
+// as worklist.TakeClaim says: a renewal for the holder, ErrConflict for
+// anyone else unless override is set, and every override audited.
+func (s *Store) Claim(ctx context.Context, site, acc, reader string, override bool) (*worklist.Study, error) {
+	out, err := s.mutate(ctx, mutation{site: site, acc: acc, edit: worklist.TakeClaim(reader, override, s.opts.ClaimTTL)})
+	if err != nil {
+		return nil, fmt.Errorf("claim %s: %w", acc, err)
+	}
+	return out.Study, nil
+}
+
+// Release ends reader's claim, as worklist.ReleaseClaim says.
+func (s *Store) Release(ctx context.Context, site, acc, reader string, override bool) (*worklist.Study, error) {
+	out, err := s.mutate(ctx, mutation{site: site, acc: acc, edit: worklist.ReleaseClaim(reader, override)})
+	if err != nil {
+		return nil, fmt.Errorf("release %s: %w", acc, err)
+	}
+	return out.Study, nil
+}
+
+// Feedback records whether reader agrees with an AI result of a study,
+// as worklist.GiveFeedback says.
+func (s *Store) Feedback(ctx context.Context, site, acc, resultID, reader string, agree bool) (*worklist.Study, error) {
+	out, err := s.mutate(ctx, mutation{site: site, acc: acc, edit: worklist.GiveFeedback(resultID, reader, agree)})
+	if err != nil {
+		return nil, fmt.Errorf("feedback on %s: %w", resultID, err)
+	}
+	return out.Study, nil
+}
