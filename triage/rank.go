@@ -13,6 +13,11 @@ type Rank struct {
 	Band    Band      `json:"band"`
 	Due     time.Time `json:"due"`
 	Reasons []Reason  `json:"reasons"` // most important first
+	// EscalatesAt is when an escalation rule will lift the study into a
+	// more urgent band, if it is still waiting then; zero if none will.
+	// The rank changes at that moment with no new fact about the study,
+	// so whoever keeps studies in order ranks it again then.
+	EscalatesAt time.Time `json:"escalatesAt,omitzero"`
 }
 
 // Rank ranks the study f.
@@ -27,9 +32,14 @@ type Rank struct {
 // The reasons list the contributions, most urgent band first and within a
 // band earliest due first; then the AI findings that did not contribute, each
 // saying why (negative results last); then how long the study has waited at
-// now, counted from its completion (or order) time. Otherwise now only
-// stands in for the start of a study with neither time, so the band and due
-// time of a study do not change while it waits.
+// now, counted from its completion (or order) time.
+//
+// Then the escalation rules apply: a study overdue at now by more than a
+// rule's limit is lifted into the rule's band, keeping its due time, with
+// the escalation as its first reason; Rank.EscalatesAt says when the next
+// rule would lift it. Apart from that, now only stands in for the start of
+// a study with neither time, so the band and due time of a study change
+// while it waits only when it is escalated.
 func (r *Rules) Rank(f Facts, now time.Time) Rank {
 	var buf [8]entry // enough for most studies without allocating
 	entries := buf[:0]
@@ -51,7 +61,7 @@ func (r *Rules) Rank(f Facts, now time.Time) Rank {
 	}
 	slices.SortStableFunc(entries, compareEntries)
 
-	rank := Rank{Reasons: make([]Reason, 0, len(entries)+1)}
+	rank := Rank{Reasons: make([]Reason, 0, len(entries)+2)} // + waiting, escalated
 	for i, e := range entries {
 		if e.ranks && (i == 0 || e.due.Before(rank.Due)) {
 			rank.Due = e.due
@@ -63,6 +73,7 @@ func (r *Rules) Rank(f Facts, now time.Time) Rank {
 		rank.Reasons = append(rank.Reasons, r)
 	}
 	rank.Band = entries[0].band // sorted: the most urgent contribution is first
+	r.escalate(&f, &rank, now)
 	if since := f.waitingSince(); !since.IsZero() && !now.Before(since) {
 		rank.Reasons = append(rank.Reasons, Reason{Code: ReasonWaiting, Text: waitingText(now.Sub(since))})
 	}

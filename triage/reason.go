@@ -27,6 +27,7 @@ const (
 	ReasonLocation     = "location"      // an order rule on the ordering location
 	ReasonRule         = "rule"          // an order rule without conditions
 	ReasonDefault      = "default"       // no rule matched; the rules' "otherwise"
+	ReasonEscalated    = "escalated"     // overdue by more than an escalation rule allows
 
 	ReasonAIInfo           = "ai-info"            // a positive finding that is informational, or has no rule that matches
 	ReasonAIBelowThreshold = "ai-below-threshold" // a positive finding below its algorithm's minConfidence

@@ -12,9 +12,10 @@ import (
 // one value may rank studies from many goroutines; to change the rules, parse
 // the file again and swap the pointer.
 type Rules struct {
-	rules      []rule          // order rules, in file order
-	otherwise  rule            // applies when nothing else ranks a study
-	algorithms []algorithmRule // AI algorithms, in file order
+	rules       []rule           // order rules, in file order
+	otherwise   rule             // applies when nothing else ranks a study
+	algorithms  []algorithmRule  // AI algorithms, in file order
+	escalations []escalationRule // in file order
 }
 
 // A rule is an order rule, or the rules' "otherwise".

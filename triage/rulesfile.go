@@ -38,9 +38,10 @@ func ParseRules(data []byte) (*Rules, error) {
 
 // A rulesFile is a rules file as written, before it is checked.
 type rulesFile struct {
-	Rules      []ruleFile      `yaml:"rules"`
-	Otherwise  *otherwiseFile  `yaml:"otherwise"`
-	Algorithms []algorithmFile `yaml:"algorithms"`
+	Rules      []ruleFile       `yaml:"rules"`
+	Otherwise  *otherwiseFile   `yaml:"otherwise"`
+	Algorithms []algorithmFile  `yaml:"algorithms"`
+	Escalation []escalationFile `yaml:"escalation"`
 }
 
 type ruleFile struct {
@@ -89,6 +90,16 @@ type findingFile struct {
 	line          int
 }
 
+type escalationFile struct {
+	Name   string        `yaml:"name"`
+	Reason string        `yaml:"reason"`
+	When   conditionFile `yaml:"when"`
+	Band   list          `yaml:"band"`
+	After  string        `yaml:"after"`
+	To     string        `yaml:"to"`
+	line   int
+}
+
 // The UnmarshalYAML methods note the line of each rule for error messages.
 
 func (r *ruleFile) UnmarshalYAML(n *yaml.Node) error {
@@ -107,6 +118,12 @@ func (a *algorithmFile) UnmarshalYAML(n *yaml.Node) error {
 	type plain algorithmFile
 	a.line = n.Line
 	return n.Decode((*plain)(a))
+}
+
+func (e *escalationFile) UnmarshalYAML(n *yaml.Node) error {
+	type plain escalationFile
+	e.line = n.Line
+	return n.Decode((*plain)(e))
 }
 
 func (f *findingFile) UnmarshalYAML(n *yaml.Node) error {
@@ -213,6 +230,8 @@ func describe(t reflect.Type, n *yaml.Node, where, key string) string {
 		return named("rule", "name")
 	case reflect.TypeFor[algorithmFile]():
 		return named("algorithm", "id")
+	case reflect.TypeFor[escalationFile]():
+		return named("escalation", "name")
 	case reflect.TypeFor[findingFile]():
 		return join(where, named("finding", "code"))
 	}
@@ -315,6 +334,11 @@ func (f *rulesFile) compile() (*Rules, error) {
 		r.algorithms = append(r.algorithms, p.algorithm(&af, ids))
 	}
 
+	escalations := make(map[string]int)
+	for _, ef := range f.Escalation {
+		r.escalations = append(r.escalations, p.escalation(&ef, escalations))
+	}
+
 	if len(p) > 0 {
 		return nil, errors.Join(p...)
 	}
@@ -370,6 +394,57 @@ func (p *problems) algorithm(af *algorithmFile, ids map[string]int) algorithmRul
 		alg.findings = append(alg.findings, fr)
 	}
 	return alg
+}
+
+// escalation checks one escalation rule; names holds the lines of those
+// before it, by name.
+func (p *problems) escalation(ef *escalationFile, names map[string]int) escalationRule {
+	where := "escalation " + strconv.Quote(ef.Name)
+	switch line, dup := names[ef.Name]; {
+	case ef.Name == "":
+		where = "escalation"
+		p.add(ef.line, where, "name is missing")
+	case dup:
+		p.add(ef.line, where, "name already used at line %d", line)
+	default:
+		names[ef.Name] = ef.line
+	}
+	e := escalationRule{when: p.condition(ef.line, where, &ef.When), to: Urgent}
+	if ef.To != "" {
+		switch b, err := ParseBand(ef.To); {
+		case err != nil:
+			p.add(ef.line, where, "to: %v", err)
+		case b == Critical:
+			p.add(ef.line, where, "to critical: an escalation never places a study above a critical finding (want urgent or routine)")
+		default:
+			e.to = b
+		}
+	}
+	if len(ef.Band) == 0 {
+		p.add(ef.line, where, "band is missing (the band it lifts studies out of: routine, or urgent)")
+	}
+	for _, v := range ef.Band {
+		switch b, err := ParseBand(v); {
+		case err != nil:
+			p.add(ef.line, where, "band: %v", err)
+		case b <= e.to:
+			p.add(ef.line, where, "band %s: a study is escalated into a more urgent band, and %s is not more urgent", b, e.to)
+		default:
+			e.bands = append(e.bands, b)
+		}
+	}
+	switch d, err := parseWithin(ef.After); {
+	case ef.After == "":
+		p.add(ef.line, where, "after is missing (how long past its due time a study is escalated: 0m, 6h, 2d)")
+	case err != nil:
+		p.add(ef.line, where, "after %q: want a duration like 30m, 6h or 2d", ef.After)
+	case d < 0:
+		p.add(ef.line, where, "after %s is negative", ef.After)
+	default:
+		e.after = d
+	}
+	e.reason = Reason{Code: ReasonEscalated, Text: cmp.Or(ef.Reason, escalationText(e.after)), Band: e.to}
+	return e
 }
 
 // outcome checks the band, within and from of a rule.

@@ -19,7 +19,7 @@ func TestParseRulesErrors(t *testing.T) {
 		{
 			name: "unknown top-level key",
 			yaml: minimal + "rule: []\n",
-			want: []string{`line 2: unknown key "rule" (want rules, otherwise or algorithms)`},
+			want: []string{`line 2: unknown key "rule" (want rules, otherwise, algorithms or escalation)`},
 		},
 		{
 			name: "unknown key in a rule",
@@ -276,7 +276,7 @@ func TestDefaultRulesDocumented(t *testing.T) {
 	}
 	for _, typ := range []reflect.Type{
 		reflect.TypeFor[rulesFile](), reflect.TypeFor[ruleFile](), reflect.TypeFor[otherwiseFile](),
-		reflect.TypeFor[conditionFile](), reflect.TypeFor[algorithmFile](), reflect.TypeFor[findingFile](),
+		reflect.TypeFor[conditionFile](), reflect.TypeFor[algorithmFile](), reflect.TypeFor[findingFile](), reflect.TypeFor[escalationFile](),
 	} {
 		for i := range typ.NumField() {
 			if f := typ.Field(i); f.IsExported() && !strings.Contains(comments.String(), yamlName(f)) {
@@ -289,6 +289,7 @@ func TestDefaultRulesDocumented(t *testing.T) {
 func FuzzParseRules(f *testing.F) {
 	f.Add(DefaultRulesYAML())
 	f.Add([]byte(customRules))
+	f.Add([]byte(escalating))
 	f.Add([]byte(minimal + "rules:\n  - name: a\n    when: {procedure: '*a*b*'}\n    band: urgent\n    within: 1h\n"))
 	f.Add([]byte("otherwise: &o {band: routine, within: 72h}\nrules: [*o, *o]\n"))
 	f.Add([]byte("a: &a [*a]\n"))

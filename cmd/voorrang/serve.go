@@ -222,6 +222,7 @@ func (s *service) metrics() *prometheus.Registry {
 // run serves until ctx is cancelled, then shuts down gracefully: it stops
 // accepting, lets MLLP connections finish the message in hand and write
 // its ACK, and waits for HTTP requests in flight. SIGHUP reloads the rules.
+// Meanwhile it ranks studies again when their escalations fall due.
 func (s *service) run(ctx context.Context) error {
 	s.log.Info("voorrang: serving", "version", version,
 		"http", s.httpLn.Addr().String(), "mllp", s.mllpLn.Addr().String())
@@ -238,6 +239,13 @@ func (s *service) run(ctx context.Context) error {
 	signal.Notify(hup, syscall.SIGHUP)
 	defer signal.Stop(hup)
 	stopDemo := s.startDemo(ctx)
+	// Escalations move studies at their time, with no message to say so.
+	escCtx, stopEscalations := context.WithCancel(ctx)
+	escDone := make(chan struct{})
+	go func() {
+		defer close(escDone)
+		s.store.RunEscalations(escCtx, 0)
+	}()
 
 	var err error
 loop:
@@ -254,6 +262,8 @@ loop:
 		}
 	}
 	stopDemo()
+	stopEscalations()
+	<-escDone
 	sctx, cancel := context.WithTimeout(context.Background(), s.cfg.shutdownTimeout)
 	defer cancel()
 	if e := s.mllp.Shutdown(sctx); e != nil {

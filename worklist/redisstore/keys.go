@@ -19,6 +19,11 @@ func (k keys) study(site, acc string) string { return k.tag(site) + "study:" + a
 // by triage.Score.
 func (k keys) ranking(site string) string { return k.tag(site) + "ranking" }
 
+// escalations holds the site's studies whose rank changes at a known time
+// (an escalation rule falls due): a sorted set of accessions scored by that
+// time in Unix milliseconds.
+func (k keys) escalations(site string) string { return k.tag(site) + "escalations" }
+
 // changes is the site's change stream.
 func (k keys) changes(site string) string { return k.tag(site) + "changes" }
 

@@ -338,9 +338,12 @@ func (s *Store) write(ctx context.Context, m mutation, st *worklist.Study, tr wo
 	if err != nil {
 		return written{}, false, fmt.Errorf("encode study: %w", err)
 	}
-	score := ""
+	score, escalates := "", ""
 	if st.OnList {
 		score = strconv.FormatInt(triage.Score(st.Rank), 10)
+		if at := st.Rank.EscalatesAt; !at.IsZero() {
+			escalates = strconv.FormatInt(at.UnixMilli(), 10)
+		}
 	}
 	var tat []byte
 	if tr.Turnaround != nil {
@@ -368,11 +371,11 @@ func (s *Store) write(ctx context.Context, m mutation, st *worklist.Study, tr wo
 	keys := []string{
 		s.keys.study(m.site, m.acc), s.keys.ranking(m.site), s.keys.changes(m.site), dk,
 		s.keys.pending(m.site, m.acc), s.keys.turnaround(m.site), s.keys.patient(m.site, st.Patient.MRN),
-		s.keys.audit(m.site),
+		s.keys.audit(m.site), s.keys.escalations(m.site),
 	}
 	res, err := s.apply.Run(ctx, s.rdb, keys,
 		version, version+1, data, score, m.acc, string(tr.List), s.opts.StreamLength,
-		m.dedupeVal, int64(s.opts.DedupeTTL/time.Second), pending, tat, patientOp, auditData,
+		m.dedupeVal, int64(s.opts.DedupeTTL/time.Second), pending, tat, patientOp, auditData, escalates,
 	).StringSlice()
 	if err != nil {
 		return written{}, false, fmt.Errorf("write study: %w", err)

@@ -9,6 +9,7 @@
 -- KEYS[6] the site's turnaround stream
 -- KEYS[7] the patient's index of open studies
 -- KEYS[8] the site's audit stream
+-- KEYS[9] the site's escalation times (sorted set)
 -- ARGV[1]  version the caller read ("0": the study must not exist)
 -- ARGV[2]  new version
 -- ARGV[3]  new study JSON
@@ -25,6 +26,8 @@
 -- ARGV[11] turnaround record JSON ("" adds none)
 -- ARGV[12] "add" or "rem": the study's place in the patient index ("" leaves it)
 -- ARGV[13] audit record JSON ("" adds none)
+-- ARGV[14] when the study's rank escalates, in Unix milliseconds, or "" when
+--          it will not (or it is off the list)
 --
 -- Returns {"dup", value} when the de-duplication key exists (the input was
 -- applied before), {"conflict"} when the study's version is not ARGV[1]
@@ -51,6 +54,11 @@ if ARGV[4] == "" then
   redis.call("ZREM", KEYS[2], ARGV[5])
 else
   redis.call("ZADD", KEYS[2], ARGV[4], ARGV[5])
+end
+if ARGV[14] == "" then
+  redis.call("ZREM", KEYS[9], ARGV[5])
+else
+  redis.call("ZADD", KEYS[9], ARGV[14], ARGV[5])
 end
 local id = ""
 if ARGV[6] ~= "" then
