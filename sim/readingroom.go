@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/voorrang/voorrang/triage"
+	"github.com/voorrang/voorrang/worklist"
 )
 
 // look returns the step in which r looks for work: they take the first
@@ -97,18 +98,18 @@ func (s *Sim) report(ctx context.Context, st *study, status string, reader docto
 		Data: reportMessage(s.opts.Stamp, st, status, reader, resident, s.controlID(st.site.sender), s.now)})
 }
 
-// take is the simulator's own desk: the first study in reading order (band,
-// due time, site, accession, as the worklist orders) that want accepts.
+// take is the simulator's own desk: the first study in the worklist's
+// reading order (worklist.Place) that want accepts.
 func (s *Sim) take(want func(site, acc string) bool) (string, string, bool) {
 	var best *study
-	var bestRank triage.Rank
+	var bestPlace worklist.Place
 	for _, st := range s.open {
 		if !want(st.site.id, st.accession) {
 			continue
 		}
-		r := s.opts.Rules.Rank(st.facts(), s.now)
-		if best == nil || before(r, st, bestRank, best) {
-			best, bestRank = st, r
+		p := worklist.Place{Score: triage.Score(s.opts.Rules.Rank(st.facts(), s.now)), Site: st.site.id, Accession: st.accession}
+		if best == nil || p.Compare(bestPlace) < 0 {
+			best, bestPlace = st, p
 		}
 	}
 	if best == nil {
@@ -116,16 +117,4 @@ func (s *Sim) take(want func(site, acc string) bool) (string, string, bool) {
 	}
 	best.reading = true // as a claim would
 	return best.site.id, best.accession, true
-}
-
-func before(a triage.Rank, sa *study, b triage.Rank, sb *study) bool {
-	switch {
-	case a.Band != b.Band:
-		return a.Band < b.Band
-	case !a.Due.Equal(b.Due):
-		return a.Due.Before(b.Due)
-	case sa.site.id != sb.site.id:
-		return sa.site.id < sb.site.id
-	}
-	return sa.accession < sb.accession
 }

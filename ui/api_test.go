@@ -308,6 +308,23 @@ func TestWorklist(t *testing.T) {
 		}
 	})
 
+	t.Run("every study carries its sort key, in reading order", func(t *testing.T) {
+		var p page
+		do(t, s, "GET", "/api/v1/worklist?limit=500", nil).wantOK(t, 200, &p)
+		keys := make([]string, len(p.Studies))
+		for i, st := range p.Studies {
+			keys[i] = st.SortKey
+		}
+		if len(keys) != len(all) || slices.Contains(keys, "") || !slices.IsSorted(keys) || len(slices.Compact(slices.Clone(keys))) != len(keys) {
+			t.Errorf("sort keys %q, want %d distinct keys in ascending order", keys, len(all))
+		}
+		var one worklist.Study
+		do(t, s, "GET", "/api/v1/studies/ZHWEST/W26000101", nil).wantOK(t, 200, &one)
+		if one.SortKey != keys[0] {
+			t.Errorf("GET study: sort key %q, the list's %q", one.SortKey, keys[0])
+		}
+	})
+
 	t.Run("paging covers the list once", func(t *testing.T) {
 		var got []string
 		for offset := 0; ; offset += 4 {

@@ -2,6 +2,8 @@ package worklist
 
 import (
 	"cmp"
+	"encoding/base32"
+	"strconv"
 	"strings"
 
 	"github.com/voorrang/voorrang/triage"
@@ -12,7 +14,8 @@ import (
 // earliest first, to the millisecond: triage.Score), then by site and
 // accession number (as strings of bytes), so that no two studies tie.
 // This is the one definition of the reading order: the store's lists,
-// the simulator and the panel (through Key) all follow it.
+// the simulator and the panel (through Key, sent with every study as
+// sortKey) all follow it.
 type Place struct {
 	Score     int64 // triage.Score of the rank
 	Site      string
@@ -32,3 +35,28 @@ func (p Place) Compare(q Place) int {
 
 // Compare orders studies for reading by their ranks ([Place.Compare]).
 func Compare(a, b *Study) int { return a.Place().Compare(b.Place()) }
+
+// keyText encodes the site and accession of a Key: base32 with the
+// "extended hex" alphabet of RFC 4648 keeps the order of the bytes it
+// encodes, and its digits all sort after keySep.
+var keyText = base32.HexEncoding.WithPadding(base32.NoPadding)
+
+const keySep = '.'
+
+// Key returns the place as a string that sorts, byte by byte, as Compare
+// orders places: the score in 14 digits (every triage.Score has 14), then
+// the site and the accession number in base32hex, each after a ".". For
+// an urgent study due 2026-11-23 09:00 UTC, ZHWEST W26000101:
+// "21795424400000.B945EHAJAG.ASP3CC1G60OJ0C8". It is ASCII, so a browser
+// comparing strings (by UTF-16 code units) orders keys as Go does, and a
+// site that is a prefix of another sorts first, as in Compare.
+func (p Place) Key() string {
+	b := make([]byte, 0, 16+keyText.EncodedLen(len(p.Site))+1+keyText.EncodedLen(len(p.Accession)))
+	score := strconv.AppendInt(nil, p.Score, 10)
+	for range 14 - len(score) {
+		b = append(b, '0')
+	}
+	b = append(append(b, score...), keySep)
+	b = append(keyText.AppendEncode(b, []byte(p.Site)), keySep)
+	return string(keyText.AppendEncode(b, []byte(p.Accession)))
+}

@@ -68,9 +68,14 @@ type Study struct {
 	// FirstClaimedAt is when a reader first claimed the study (turnaround).
 	FirstClaimedAt time.Time `json:"firstClaimedAt,omitzero"`
 
-	Rank      triage.Rank `json:"rank"`
-	Version   int64       `json:"version"`
-	UpdatedAt time.Time   `json:"updatedAt"`
+	Rank triage.Rank `json:"rank"`
+	// SortKey is the study's place in the reading order as the list holds
+	// it: the Place.Key of the rank it was last written with, which a
+	// re-rank for display (Rerank) keeps. Clients order studies by
+	// comparing these keys as strings. It is not stored.
+	SortKey   string    `json:"sortKey,omitempty"`
+	Version   int64     `json:"version"`
+	UpdatedAt time.Time `json:"updatedAt"`
 }
 
 // Apply merges e into the study and reports whether anything changed.
@@ -240,11 +245,18 @@ func (s *Study) Refresh(rules *triage.Rules, now time.Time) {
 		s.OnList = len(s.Results) > 0 // images exist when an AI has read them
 	}
 	s.Rank = rules.Rank(s.Facts(), now)
+	s.SortKey = s.Place().Key()
 }
 
-// Rerank ranks the study at now without changing anything else: what a
-// read does, so that the reasons it shows ("waiting 3 h") are current.
-func (s *Study) Rerank(rules *triage.Rules, now time.Time) { s.Rank = rules.Rank(s.Facts(), now) }
+// Rerank ranks the study at now for display, so that the reasons it shows
+// ("waiting 3 h") are current. Its place on the list stays: SortKey is set
+// from the rank it had (as read from storage) unless it is set already.
+func (s *Study) Rerank(rules *triage.Rules, now time.Time) {
+	if s.SortKey == "" {
+		s.SortKey = s.Place().Key()
+	}
+	s.Rank = rules.Rank(s.Facts(), now)
+}
 
 // Facts returns what triage ranks the study by.
 func (s *Study) Facts() triage.Facts {
@@ -263,6 +275,7 @@ func (s *Study) Facts() triage.Facts {
 func (s *Study) equal(o *Study) bool {
 	a, b := *s, *o
 	a.Rank, b.Rank = triage.Rank{}, triage.Rank{}
+	a.SortKey, b.SortKey = "", ""
 	a.Results, b.Results = nil, nil
 	a.Claim, b.Claim = nil, nil
 	return reflect.DeepEqual(a, b) && len(s.Results) == len(o.Results)

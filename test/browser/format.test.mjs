@@ -43,15 +43,17 @@ test('pacsUrl fills and escapes the template', () => {
   assert.equal(fmt.pacsUrl('', s), '');
 });
 
-test('compareStudies orders by band, due time, site, accession', () => {
-  const st = (band, due, site, accession) => ({ site, accession, rank: { band, due } });
+test('compareStudies orders by the sort key the server sends, as strings', () => {
+  // Keys as the server makes them (worklist.Place.Key): score, then site
+  // and accession; the ranks shown do not order.
+  const st = (sortKey, band) => ({ sortKey, rank: { band } });
   const want = [
-    st('critical', '2026-11-23T10:00:00Z', 'B', '1'),
-    st('urgent', '2026-11-23T08:00:00Z', 'A', '1'),
-    st('urgent', '2026-11-23T09:00:00Z', 'A', '1'),
-    st('urgent', '2026-11-23T09:00:00Z', 'A', '2'),
-    st('urgent', '2026-11-23T09:00:00Z', 'B', '0'),
-    st('routine', '2026-11-23T07:00:00Z', 'A', '1'),
+    st('11795424400000.84.64', 'routine'),
+    st('21795424400000.84.64'),
+    st('21795424400000.84.64O0'),
+    st('21795424400000.8508.60'),
+    st('21795424400001.84.64', 'critical'),
+    st('31795424400000.84.64'),
   ];
   const got = [...want].reverse().sort(fmt.compareStudies);
   assert.deepEqual(got, want);

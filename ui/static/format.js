@@ -13,19 +13,12 @@ function bandOrder(band) {
   return i < 0 ? BANDS.length : i;
 }
 
-function time(t) {
-  const ms = Date.parse(t);
-  return Number.isNaN(ms) ? Infinity : ms;
-}
-
-// compareStudies orders studies as the server does: band (critical first),
-// then due time (earliest first), then site and accession.
+// compareStudies orders studies in reading order: by the sortKey the
+// server sends with each study, its place on the list, compared as
+// strings. The server defines the order (worklist.Place); the panel keeps
+// no copy of the rule.
 export function compareStudies(a, b) {
-  const ra = a.rank || {}, rb = b.rank || {};
-  return bandOrder(ra.band) - bandOrder(rb.band) ||
-    time(ra.due) - time(rb.due) ||
-    (a.site < b.site ? -1 : a.site > b.site ? 1 : 0) ||
-    (a.accession < b.accession ? -1 : a.accession > b.accession ? 1 : 0);
+  return a.sortKey < b.sortKey ? -1 : a.sortKey > b.sortKey ? 1 : 0;
 }
 
 // initials words the initials field ("J", "JP", "J.P.", "Jan Pieter") as

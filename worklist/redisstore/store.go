@@ -332,8 +332,9 @@ type written struct {
 func (s *Store) write(ctx context.Context, m mutation, st *worklist.Study, tr worklist.Transition, version int64, pending int) (written, bool, error) {
 	// The reasons are not stored: every read works them out again (they
 	// say how long the study has waited), and they are a fifth of its size.
+	// Nor is the sort key, which follows from the rank.
 	stored := *st
-	stored.Rank.Reasons = nil
+	stored.Rank.Reasons, stored.SortKey = nil, ""
 	data, err := marshalStudy(&stored)
 	if err != nil {
 		return written{}, false, fmt.Errorf("encode study: %w", err)

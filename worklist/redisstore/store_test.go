@@ -538,3 +538,63 @@ func TestCorrectedReport(t *testing.T) {
 		t.Errorf("a correction first: status %s, corrected %v, on list %v", out.Study.Status, out.Study.CorrectedAt, out.Study.OnList)
 	}
 }
+
+// TestSortKeyIsThePlaceOnTheList: every study read carries the sort key of
+// its place on the list, the rank it was written with. After the rules
+// change, a read re-ranks studies for display but the list keeps its
+// order until a study is written again, and so do the keys.
+func TestSortKeyIsThePlaceOnTheList(t *testing.T) {
+	s, _ := newTestStore(t)
+	ctx := context.Background()
+	mustApply(t, s, order(worklist.ExamCompleted, "ZHWEST", "W1", t0, nil))
+	mustApply(t, s, order(worklist.ExamCompleted, "ZHWEST", "W2", t0, func(o *worklist.Order) { o.Priority = "S" }))
+	mustApply(t, s, order(worklist.ExamCompleted, "ZHOOST", "E1", t0, func(o *worklist.Order) { o.Priority = "S" }))
+	check := func(want string, bands string) {
+		t.Helper()
+		page, err := s.List(ctx, worklist.Query{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var accs, got []string
+		var keys []string
+		for _, st := range page.Studies {
+			accs = append(accs, st.Accession)
+			got = append(got, st.Rank.Band.String())
+			keys = append(keys, st.SortKey)
+		}
+		if fmt.Sprint(accs) != want || fmt.Sprint(got) != bands {
+			t.Errorf("list %v bands %v, want %s %s", accs, got, want, bands)
+		}
+		if !slices.IsSorted(keys) {
+			t.Errorf("sort keys %q not in list order", keys)
+		}
+		for _, st := range page.Studies {
+			one, err := s.Get(ctx, st.Site, st.Accession)
+			if err != nil || one.SortKey != st.SortKey {
+				t.Errorf("Get %s: sort key %q (%v), the list's %q", st.Accession, one.SortKey, err, st.SortKey)
+			}
+		}
+		cs, err := s.ChangesSince(ctx, "ZHWEST", "0-0", 100)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range cs {
+			if i := slices.Index(accs, c.Accession); i < 0 || c.Study.SortKey != keys[i] {
+				t.Errorf("change of %s: sort key %q, want the list's", c.Accession, c.Study.SortKey)
+			}
+		}
+	}
+	check("[E1 W2 W1]", "[urgent urgent routine]")
+	rules, err := triage.ParseRules([]byte("otherwise: {band: routine, within: 72h}\n" +
+		"rules:\n  - name: outpatient CT\n    when: {patientClass: O, priority: R}\n    band: critical\n    within: 30m\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.SetRules(rules)
+	check("[E1 W2 W1]", "[routine routine critical]")
+	st, err := s.Claim(ctx, "ZHWEST", "W1", "jansen", false)
+	if err != nil || st.SortKey != st.Place().Key() {
+		t.Fatalf("claim: %v, sort key %q, want its new place %q", err, st.SortKey, st.Place().Key())
+	}
+	check("[W1 E1 W2]", "[critical routine routine]")
+}
