@@ -1,8 +1,9 @@
 // The panel benchmark (issue 4): the panel with 2,000 rows, and the time
 // to apply one change in the browser (target: under one frame, 16 ms).
 //
-// It builds and starts the server as the browser tests do (Redis database
-// VOORRANG_BENCH_DB, default 13, emptied first), puts 2,000 completed CT
+// It builds and starts the server as the browser tests do (on a
+// redis-server of its own, or under a key prefix of the Redis that
+// VOORRANG_TEST_REDIS names), puts 2,000 completed CT
 // exams on the reading list by sending generated ORM^O01 messages over
 // MLLP with `voorrang send`, opens the panel in headless Chromium at
 // 400x900 and waits for the 2,000 rows. Then it applies N changes one at a
@@ -34,7 +35,7 @@
 // The first render of the snapshot is measured the same way; the 5 s
 // refresh (setInterval: list.tick over every row) is timed too.
 //
-// Usage: node bench/panel.mjs [--changes 50] [--rows 2000] [--db 13]
+// Usage: node bench/panel.mjs [--changes 50] [--rows 2000]
 //        [--css 'RULES'] (npm run bench:panel). Exits 1 when anything fails
 // or times out (no rows, a change not shown, a row not where it should be).
 
@@ -55,7 +56,6 @@ const ROWS = flag('rows', 2000);
 const WINDOW = 50; // rows the panel keeps in the page (ui/static/list.js)
 const CHANGES = flag('changes', 50);
 const WARMUP = 2; // one change of each kind, not counted
-const DB = flag('db', Number(process.env.VOORRANG_BENCH_DB || 13));
 const SITE = 'ZHWEST';
 // --css RULES appends rules to panel.css as served (through a route, the
 // file is untouched): to try a style change, e.g.
@@ -294,10 +294,10 @@ function costs(m) {
 async function main() {
   const t0 = Date.now();
   const bin = await hx.build();
-  let server, browser, tmp;
+  let redis, server, browser, tmp;
   try {
-    await hx.freshDB(DB);
-    server = await hx.Server.start(bin.bin, DB);
+    redis = await hx.TestRedis.start();
+    server = await hx.Server.start(bin.bin, redis);
 
     // seed
     tmp = await mkdtemp(path.join(tmpdir(), 'voorrang-bench-panel-'));
@@ -433,6 +433,7 @@ async function main() {
   } finally {
     await browser?.close().catch(() => {});
     await server?.stop().catch(() => {});
+    await redis?.stop().catch(() => {});
     if (tmp) await rm(tmp, { recursive: true, force: true });
     bin.remove();
   }

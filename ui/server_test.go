@@ -77,7 +77,8 @@ func TestMetrics(t *testing.T) {
 	requests := prometheus.NewCounter(prometheus.CounterOpts{Name: "voorrang_test_requests_total", Help: "Requests in the test."})
 	reg.MustRegister(requests)
 	requests.Add(3)
-	s := New(Config{Store: redisstore.New(redistest.Client(t), redisstore.Options{}), Metrics: reg, Logger: discard()})
+	rdb := redistest.Client(t)
+	s := New(Config{Store: redisstore.New(rdb, redisstore.Options{Prefix: redistest.Prefix(t, rdb)}), Metrics: reg, Logger: discard()})
 	res := do(t, s, "GET", "/metrics", nil)
 	if res.status != 200 {
 		t.Fatalf("status %d, want 200", res.status)

@@ -47,7 +47,7 @@ func TestBench(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			args := []string{"bench", "--redis", "redis://" + redistest.Addr() + "/0",
+			args := []string{"bench", "--redis", redistest.URL(t),
 				"--duration", "200ms", "--studies", "500", "--sites", "3"}
 			if tt.json {
 				args = append(args, "--json")
@@ -116,7 +116,7 @@ func TestBenchPhases(t *testing.T) {
 	redistest.Client(t)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	base := []string{"bench", "--redis", "redis://" + redistest.Addr() + "/0", "--duration", "200ms"}
+	base := []string{"bench", "--redis", redistest.URL(t), "--duration", "200ms"}
 	var stdout, stderr bytes.Buffer
 	if err := run(ctx, append(base, "--phases", "floor"), func(string) string { return "" }, &stdout, &stderr); err != nil {
 		t.Fatalf("bench --phases floor: %v\n%s", err, stderr.Bytes())

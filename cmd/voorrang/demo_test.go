@@ -24,7 +24,7 @@ func TestDemoFeedsTheService(t *testing.T) {
 	rdb := redistest.Client(t)
 	done := make(chan sim.LiveStats, 1)
 	cfg := serveConfig{httpAddr: "127.0.0.1:0", mllpAddr: "127.0.0.1:0", shutdownTimeout: 5 * time.Second,
-		redisURL: "redis://" + redistest.Addr() + "/0", keyPrefix: redistest.Prefix(t, rdb),
+		redisURL: redistest.URL(t), keyPrefix: redistest.Prefix(t, rdb),
 		accession: "OBR-18,ORC-3.1,OBR-3.1,IPC-1.1", aiSenders: "AIPLATFORM", claimTTL: 20 * time.Minute,
 		demo: demoConfig{enabled: true, seed: 5, speed: 10, clock: sim.NewManualClock(time.Now()), window: 45 * time.Minute,
 			done: func(st sim.LiveStats) { done <- st }}}

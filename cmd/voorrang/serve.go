@@ -45,15 +45,15 @@ type serveConfig struct {
 	tlsCert, tlsKey string
 	shutdownTimeout time.Duration
 	log             logFlags
+	keyPrefix       string
 	demo            demoConfig // --demo: a synthetic department feeds the service (demo.go)
-
-	keyPrefix string // tests: keys of their own on a shared Redis
 }
 
 func (c *serveConfig) register(fs *flag.FlagSet) {
 	fs.StringVar(&c.httpAddr, "http", ":8080", "HTTP listen address (panel, API, /healthz)")
 	fs.StringVar(&c.mllpAddr, "mllp", ":2575", "MLLP listen address for HL7 v2 feeds")
 	fs.StringVar(&c.redisURL, "redis", "", "Redis URL (redis://host:6379/0, rediss://, unix://; Sentinel with ?master_name=); empty: the embedded store")
+	fs.StringVar(&c.keyPrefix, "key-prefix", "", "put every key under this prefix, so that several deployments (or test runs) share one Redis database; no { or }")
 	fs.StringVar(&c.dataDir, "data-dir", "var", "folder for the embedded store's data")
 	fs.BoolVar(&c.memory, "memory", false, "embedded store in memory only (nothing persisted), even when redis-server is installed")
 	fs.StringVar(&c.rulesFile, "rules", "", "triage rules file (YAML; `voorrang rules` prints the defaults); reloaded on SIGHUP")
@@ -127,6 +127,9 @@ type service struct {
 // newService opens the store and the listeners, so that a caller (or a
 // test using port 0) knows the addresses before run.
 func newService(ctx context.Context, cfg serveConfig, log *slog.Logger) (*service, error) {
+	if strings.ContainsAny(cfg.keyPrefix, "{}") {
+		return nil, fmt.Errorf("--key-prefix %q: no { or }: keys carry the site as their Redis Cluster hash tag", cfg.keyPrefix)
+	}
 	rules, err := loadRules(cfg.rulesFile)
 	if err != nil {
 		return nil, err

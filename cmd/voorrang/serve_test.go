@@ -24,7 +24,7 @@ func startService(t *testing.T) *service {
 	t.Helper()
 	rdb := redistest.Client(t)
 	cfg := serveConfig{httpAddr: "127.0.0.1:0", mllpAddr: "127.0.0.1:0", shutdownTimeout: 5 * time.Second,
-		redisURL: "redis://" + redistest.Addr() + "/0", keyPrefix: redistest.Prefix(t, rdb),
+		redisURL: redistest.URL(t), keyPrefix: redistest.Prefix(t, rdb),
 		accession: "OBR-18,ORC-3.1,OBR-3.1,IPC-1.1", aiSenders: "AIPLATFORM", claimTTL: 20 * time.Minute}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	srv, err := newService(context.Background(), cfg, log)
@@ -212,4 +212,57 @@ func newFlagSetWith(cfg *serveConfig) *flag.FlagSet {
 	fs := newFlagSet("t", io.Discard)
 	cfg.register(fs)
 	return fs
+}
+
+// TestKeyPrefix runs serve with --key-prefix on the test Redis and checks
+// that what it stores lands under the prefix, and that a prefix that would
+// change the keys' Cluster hash tag is refused.
+func TestKeyPrefix(t *testing.T) {
+	rdb := redistest.Client(t)
+	prefix := redistest.Prefix(t, rdb)
+	config := func(prefix string) serveConfig {
+		var cfg serveConfig
+		err := parseFlags(newFlagSetWith(&cfg), []string{"--redis", redistest.URL(t), "--key-prefix", prefix,
+			"--http", "127.0.0.1:0", "--mllp", "127.0.0.1:0"}, func(string) string { return "" })
+		if err != nil {
+			t.Fatal(err)
+		}
+		return cfg
+	}
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	srv, err := newService(context.Background(), config(prefix), log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- srv.run(ctx) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("run: %v", err)
+		}
+		srv.close()
+	})
+	body, err := os.ReadFile("../../testdata/ai/pe_positive.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.Post("http://"+srv.httpLn.Addr().String()+"/api/v1/ai-results", "application/json", bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusAccepted {
+		t.Fatalf("POST ai-results: %s, want 202 (kept until the order comes)", resp.Status)
+	}
+	if keys, err := rdb.Keys(ctx, prefix+"*").Result(); err != nil || len(keys) == 0 {
+		t.Errorf("keys under %s: %v, %v; want the pending result's", prefix, keys, err)
+	}
+
+	for _, bad := range []string{"a{b}:", "{x"} {
+		if _, err := newService(context.Background(), config(bad), log); err == nil || !strings.Contains(err.Error(), "--key-prefix") {
+			t.Errorf("--key-prefix %q: err = %v, want a refusal", bad, err)
+		}
+	}
 }

@@ -1,11 +1,11 @@
 // Test harness for the panel's browser tests: builds the voorrang binary
-// once per test file, runs it on free ports against a Redis database of
-// the file's own, feeds it HL7 over MLLP and AI results over HTTP, and
+// once per test file, runs it on free ports against a Redis of the file's
+// own (redis.mjs), feeds it HL7 over MLLP and AI results over HTTP, and
 // drives Debian's Chromium with playwright-core.
 //
 // Missing tools fail the tests loudly; nothing here skips.
 
-import { spawn, execFile } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import net from 'node:net';
@@ -13,53 +13,13 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { chromium } from 'playwright-core';
+import { TestRedis, spawnChild } from './redis.mjs';
+
+export { TestRedis };
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 const run = promisify(execFile);
-
-// redisAddr is the Redis the tests use: VOORRANG_TEST_REDIS, or
-// 127.0.0.1:6379 (`make test` and .ci/testenv start one).
-export function redisAddr() {
-  const a = process.env.VOORRANG_TEST_REDIS || '127.0.0.1:6379';
-  const i = a.lastIndexOf(':');
-  return { host: a.slice(0, i), port: Number(a.slice(i + 1)) };
-}
-
-// redis sends commands over a tiny RESP client and returns the replies
-// (simple strings, integers and errors are all this needs).
-export function redis(...commands) {
-  const { host, port } = redisAddr();
-  return new Promise((resolve, reject) => {
-    const sock = net.connect({ host, port });
-    let buf = '';
-    const replies = [];
-    sock.setTimeout(3000, () => sock.destroy(new Error('Redis at ' + host + ':' + port + ' did not answer in 3 s')));
-    sock.on('error', e => reject(new Error(`Redis at ${host}:${port} is not reachable (start one: .ci/testenv, or set VOORRANG_TEST_REDIS): ${e.message}`)));
-    sock.on('connect', () => {
-      for (const c of commands) sock.write(`*${c.length}\r\n` + c.map(a => `$${Buffer.byteLength(String(a))}\r\n${a}\r\n`).join(''));
-    });
-    sock.on('data', d => {
-      buf += d;
-      let i;
-      while ((i = buf.indexOf('\r\n')) >= 0) {
-        const line = buf.slice(0, i);
-        buf = buf.slice(i + 2);
-        if (line[0] === '-') return reject(new Error('Redis: ' + line.slice(1)));
-        replies.push(line.slice(1));
-      }
-      if (replies.length >= commands.length) {
-        sock.end();
-        resolve(replies);
-      }
-    });
-  });
-}
-
-// freshDB empties Redis database n for a test file's own use.
-export async function freshDB(n) {
-  await redis(['SELECT', String(n)], ['FLUSHDB']);
-}
 
 export function freePort() {
   return new Promise((resolve, reject) => {
@@ -84,25 +44,24 @@ export async function build() {
   return { bin, dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
-// A Server is `voorrang serve` on fixed ports and a Redis database, which
-// the test can stop and start again.
+// A Server is `voorrang serve` on fixed ports and a TestRedis, which the
+// test can stop and start again.
 export class Server {
-  constructor(bin, { db, http, mllp, args = [] }) {
-    Object.assign(this, { bin, db, http, mllp, args });
+  constructor(bin, { redis, http, mllp, args = [] }) {
+    Object.assign(this, { bin, redis, http, mllp, args });
     this.url = `http://127.0.0.1:${http}`;
     this.proc = null;
     this.log = '';
   }
 
-  static async start(bin, db, args) {
-    const s = new Server(bin, { db, http: await freePort(), mllp: await freePort(), args });
+  static async start(bin, redis, args) {
+    const s = new Server(bin, { redis, http: await freePort(), mllp: await freePort(), args });
     await s.start();
     return s;
   }
 
   async start() {
-    const { host, port } = redisAddr();
-    this.proc = spawn(this.bin, ['serve', '--redis', `redis://${host}:${port}/${this.db}`,
+    this.proc = spawnChild(this.bin, ['serve', ...this.redis.serveArgs,
       '--http', `127.0.0.1:${this.http}`, '--mllp', `127.0.0.1:${this.mllp}`, ...this.args], { stdio: ['ignore', 'pipe', 'pipe'] });
     const exited = new Promise(resolve => this.proc.once('exit', code => resolve(code)));
     this.exited = exited;

@@ -10,14 +10,13 @@ import os from 'node:os';
 import path from 'node:path';
 import * as hx from './harness.mjs';
 
-const DB = 14;
 const PACS = 'https://pacs.example.org/viewer?acc={accession}&mrn={mrn}&site={site}&uid={studyUID}';
-let bin, server, browser, a, b;
+let bin, redis, server, browser, a, b;
 
 before(async () => {
   bin = await hx.build();
-  await hx.freshDB(DB);
-  server = await hx.Server.start(bin.bin, DB);
+  redis = await hx.TestRedis.start();
+  server = await hx.Server.start(bin.bin, redis);
   await server.send('zhwest_feed_day.hl7');
   browser = await hx.launch();
 });
@@ -25,6 +24,7 @@ before(async () => {
 after(async () => {
   await browser?.close();
   await server?.stop();
+  await redis?.stop();
   bin?.remove();
 });
 

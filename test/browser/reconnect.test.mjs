@@ -6,13 +6,12 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import * as hx from './harness.mjs';
 
-const DB = 15;
-let bin, server, browser;
+let bin, redis, server, browser;
 
 before(async () => {
   bin = await hx.build();
-  await hx.freshDB(DB);
-  server = await hx.Server.start(bin.bin, DB);
+  redis = await hx.TestRedis.start();
+  server = await hx.Server.start(bin.bin, redis);
   await server.send('zhwest_feed_day.hl7');
   browser = await hx.launch();
 });
@@ -20,6 +19,7 @@ before(async () => {
 after(async () => {
   await browser?.close();
   await server?.stop();
+  await redis?.stop();
   bin?.remove();
 });
 

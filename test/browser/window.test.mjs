@@ -11,10 +11,9 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import * as hx from './harness.mjs';
 
-const DB = 12;
 const N = 80;
 const WINDOW = 50; // ui/static/list.js
-let bin, server, browser, dir;
+let bin, redis, server, browser, dir;
 
 // orders writes N completed CT orders, W3000000 to W3000079.
 function orders() {
@@ -33,8 +32,8 @@ function orders() {
 
 before(async () => {
   bin = await hx.build();
-  await hx.freshDB(DB);
-  server = await hx.Server.start(bin.bin, DB);
+  redis = await hx.TestRedis.start();
+  server = await hx.Server.start(bin.bin, redis);
   dir = mkdtempSync(path.join(tmpdir(), 'voorrang-window-'));
   await promisify(execFile)(bin.bin, ['send', '--to', `127.0.0.1:${server.mllp}`, orders()]);
   browser = await hx.launch();
@@ -43,6 +42,7 @@ before(async () => {
 after(async () => {
   await browser?.close();
   await server?.stop();
+  await redis?.stop();
   bin?.remove();
   if (dir) rmSync(dir, { recursive: true, force: true });
 });

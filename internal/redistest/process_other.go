@@ -1,0 +1,15 @@
+//go:build !linux
+
+package redistest
+
+import (
+	"os"
+	"syscall"
+)
+
+// childAttr is empty: only Linux has a parent-death signal, so elsewhere a
+// test binary that dies without running Close leaves its redis-server
+// behind.
+func childAttr() *syscall.SysProcAttr { return nil }
+
+func terminate(p *os.Process) error { return p.Kill() }
