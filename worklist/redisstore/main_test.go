@@ -1,4 +1,4 @@
-package worklist
+package redisstore
 
 import (
 	"testing"
