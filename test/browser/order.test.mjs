@@ -15,20 +15,20 @@ import { promisify } from 'node:util';
 import * as hx from './harness.mjs';
 
 const run = promisify(execFile);
-const DB = 10;
 const COMPLETED = '20261123083000+0100';
-let bin, server, browser, msgID = 0;
+let bin, redis, server, browser, msgID = 0;
 
 before(async () => {
   bin = await hx.build();
-  await hx.freshDB(DB);
-  server = await hx.Server.start(bin.bin, DB);
+  redis = await hx.TestRedis.start();
+  server = await hx.Server.start(bin.bin, redis);
   browser = await hx.launch();
 });
 
 after(async () => {
   await browser?.close();
   await server?.stop();
+  await redis?.stop();
   bin?.remove();
 });
 
