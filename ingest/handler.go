@@ -1,7 +1,3 @@
-// Package ingest turns HL7 messages received over MLLP into stored
-// worklist events: it parses each message, maps it to events, applies them
-// to the store, and answers with the ACK the sender's interface engine
-// expects — AA only once the store has confirmed the write.
 package ingest
 
 import (

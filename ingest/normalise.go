@@ -2,12 +2,10 @@ package ingest
 
 import (
 	"fmt"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/voorrang/voorrang/hl7"
-	"github.com/voorrang/voorrang/triage"
 	"github.com/voorrang/voorrang/worklist"
 )
 
@@ -242,127 +240,6 @@ func (n *normaliser) reportEvents(m *hl7.Message, site string, msgAt time.Time) 
 	// A report whose status changes nothing on the list (I, S, R, A) is
 	// accepted with no event.
 	return events, nil
-}
-
-func (n *normaliser) isAI(m *hl7.Message) bool {
-	app := m.Get("MSH-3")
-	for _, s := range n.mapping.AISenders {
-		if strings.EqualFold(s, app) {
-			return true
-		}
-	}
-	return m.Get("OBR-4.3") == "AI"
-}
-
-// aiEvents reads AI results: one result per OBR (OBR-4 the algorithm,
-// OBR-20 the result ID), one finding per NM OBX (OBX-3 the finding, OBX-5
-// the confidence, OBX-8 A positive or N negative, OBX-17 the algorithm
-// with version and vendor), its location in the NTE after it, and the
-// viewer link in an RP OBX.
-func (n *normaliser) aiEvents(m *hl7.Message, site string, msgAt time.Time) ([]worklist.Event, error) {
-	var events []worklist.Event
-	var cur *worklist.Event
-	var last *triage.Finding
-	var viewers []string // the viewer link of each result
-	obr := 0
-	for seg := range m.Segments("") {
-		switch seg.Name() {
-		case "OBR":
-			obr++
-			g := group{"OBR": seg}
-			acc, err := n.accession(m, g)
-			if err != nil {
-				return nil, err
-			}
-			id := seg.Field(20).String()
-			if id == "" {
-				id = m.Get("MSH-3") + "-" + m.ControlID() + "-" + strconv.Itoa(obr)
-			}
-			at := firstTime(n.time(seg.Field(22)), msgAt)
-			events = append(events, worklist.Event{Kind: worklist.AIResultReceived, Site: site, Accession: acc, At: at,
-				AI: &worklist.AIResult{ID: id, ProducedAt: at, Algorithm: triage.Algorithm{
-					ID: seg.Field(4).Component(1).String(), Name: seg.Field(4).Component(2).String()}}})
-			viewers = append(viewers, "")
-			cur, last = &events[len(events)-1], nil
-		case "OBX":
-			if cur == nil {
-				return nil, &mapError{hl7.AckError{Segment: "OBX", Code: hl7.CodeSegmentSequence, Text: "OBX before any OBR"}}
-			}
-			f, ok, err := n.finding(seg, cur.AI, &viewers[len(viewers)-1])
-			if err != nil {
-				return nil, err
-			}
-			if ok {
-				cur.AI.Findings = append(cur.AI.Findings, f)
-				last = &cur.AI.Findings[len(cur.AI.Findings)-1]
-			}
-		case "NTE":
-			if last != nil && last.Location == "" {
-				last.Location = seg.Field(3).Text()
-			}
-		}
-	}
-	for i := range events {
-		for j := range events[i].AI.Findings {
-			if f := &events[i].AI.Findings[j]; f.ViewerURL == "" {
-				f.ViewerURL = viewers[i]
-			}
-		}
-		if len(events[i].AI.Findings) == 0 {
-			return nil, &mapError{hl7.AckError{Segment: "OBX", Code: hl7.CodeRequiredFieldMissing,
-				Text: "AI result without a finding (an NM OBX with OBX-8 A or N)"}}
-		}
-	}
-	if len(events) == 0 {
-		return nil, missing("OBR", 4, "the AI result (OBR)")
-	}
-	return events, nil
-}
-
-func (n *normaliser) finding(seg hl7.Segment, ai *worklist.AIResult, viewer *string) (triage.Finding, bool, error) {
-	switch seg.Field(2).String() {
-	case "RP":
-		if url := seg.Field(5).Component(1).String(); url != "" && *viewer == "" {
-			*viewer = url
-		}
-		return triage.Finding{}, false, nil
-	case "NM", "ST", "CWE", "CE", "":
-	default:
-		return triage.Finding{}, false, nil
-	}
-	var f triage.Finding
-	f.Code = seg.Field(3).Component(1).String()
-	f.Display = seg.Field(3).Component(2).String()
-	switch flag := strings.ToUpper(seg.Field(8).String()); flag {
-	case "A", "AA", "H", "HH", "POS", "DET":
-		f.Positive = true
-	case "N", "NEG", "ND":
-	default:
-		return f, false, nil // not a finding (a measurement, a note)
-	}
-	if f.Code == "" {
-		return f, false, missing("OBX", 3, "the finding code")
-	}
-	if v := seg.Field(5).String(); v != "" {
-		c, err := strconv.ParseFloat(v, 64)
-		if err != nil || c < 0 || c > 1 {
-			return f, false, &mapError{hl7.AckError{Segment: "OBX", Sequence: 1, Field: 5, Code: hl7.CodeDataType,
-				Text: "OBX-5: the confidence must be a number from 0 to 1"}}
-		}
-		f.Confidence = c
-	}
-	method := seg.Field(17)
-	f.Algorithm = triage.Algorithm{
-		ID:      firstString(method.Component(1).String(), ai.Algorithm.ID),
-		Name:    firstString(method.Component(2).String(), ai.Algorithm.Name),
-		Version: method.Component(4).String(),
-		Vendor:  method.Component(5).String(),
-	}
-	if ai.Algorithm.Version == "" {
-		ai.Algorithm.Version, ai.Algorithm.Vendor = f.Algorithm.Version, f.Algorithm.Vendor
-	}
-	f.ProducedAt = firstTime(n.time(seg.Field(14)), ai.ProducedAt)
-	return f, true, nil
 }
 
 // patient reads PID: the MRN (the identifier the site assigns, PI or MR),

@@ -9,6 +9,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"github.com/voorrang/voorrang/ingest"
 	"github.com/voorrang/voorrang/triage"
 	"github.com/voorrang/voorrang/worklist"
 )
@@ -126,7 +127,7 @@ type claimBody struct {
 
 func readClaim(c *fiber.Ctx) (claimBody, error) {
 	var b claimBody
-	if err := decodeStrict(c.Body(), &b); err != nil {
+	if err := ingest.DecodeJSON(c.Body(), &b); err != nil {
 		return b, err
 	}
 	b.By = strings.TrimSpace(b.By)
@@ -167,7 +168,7 @@ func (s *Server) postRelease(c *fiber.Ctx) error {
 // result is stored (or was before: the same result twice is stored once)
 // and 202 when it waits for its study's order.
 func (s *Server) postAIResult(c *fiber.Ctx) error {
-	e, err := decodeAIResult(c.Body(), s.now())
+	e, err := ingest.DecodeAIResult(c.Body(), s.now())
 	if err != nil {
 		return err
 	}
@@ -201,7 +202,7 @@ type feedbackBody struct {
 
 func (s *Server) postFeedback(c *fiber.Ctx) error {
 	var b feedbackBody
-	if err := decodeStrict(c.Body(), &b); err != nil {
+	if err := ingest.DecodeJSON(c.Body(), &b); err != nil {
 		return err
 	}
 	for _, f := range []struct{ name, v string }{{"site", b.Site}, {"accession", b.Accession}, {"by", b.By}} {

@@ -6,6 +6,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"github.com/voorrang/voorrang/ingest"
 	"github.com/voorrang/voorrang/worklist"
 )
 
@@ -29,10 +30,13 @@ func invalid(field, msg string) *apiError {
 // hold internals.
 func statusOf(err error, log *slog.Logger, route string) (int, apiError) {
 	var ae *apiError
+	var in *ingest.FieldError
 	var fe *fiber.Error
 	switch {
 	case errors.As(err, &ae):
 		return ae.status, *ae
+	case errors.As(err, &in):
+		return fiber.StatusBadRequest, apiError{Code: "invalid", Message: in.Message, Field: in.Field}
 	case errors.Is(err, worklist.ErrInvalid):
 		return fiber.StatusBadRequest, apiError{Code: "invalid", Message: err.Error()}
 	case errors.Is(err, worklist.ErrNotFound):

@@ -1,12 +1,14 @@
-package ui
+package ingest
 
 import (
 	"errors"
 	"strings"
 	"testing"
+
+	"github.com/voorrang/voorrang/worklist"
 )
 
-func TestDecodeStrict(t *testing.T) {
+func TestDecodeJSON(t *testing.T) {
 	tests := []struct {
 		name        string
 		body        string
@@ -28,21 +30,24 @@ func TestDecodeStrict(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			var b claimBody
-			err := decodeStrict([]byte(tt.body), &b)
+			var b struct {
+				By       string `json:"by"`
+				Override bool   `json:"override"`
+			}
+			err := DecodeJSON([]byte(tt.body), &b)
 			if !tt.wantErr {
 				if err != nil {
-					t.Errorf("decodeStrict(%q) = %v, want no error", tt.body, err)
+					t.Errorf("DecodeJSON(%q) = %v, want no error", tt.body, err)
 				}
 				return
 			}
-			var ae *apiError
-			if !errors.As(err, &ae) {
-				t.Fatalf("decodeStrict(%q) = %v, want an *apiError", tt.body, err)
+			var fe *FieldError
+			if !errors.As(err, &fe) || !errors.Is(err, worklist.ErrInvalid) {
+				t.Fatalf("DecodeJSON(%q) = %v, want a *FieldError", tt.body, err)
 			}
-			if ae.Code != "invalid" || ae.status != 400 || ae.Field != tt.wantField || !strings.Contains(ae.Message, tt.wantMessage) {
-				t.Errorf("decodeStrict(%q) = code %q status %d field %q message %q\nwant invalid, 400, field %q, message with %q",
-					tt.body, ae.Code, ae.status, ae.Field, ae.Message, tt.wantField, tt.wantMessage)
+			if fe.Field != tt.wantField || !strings.Contains(fe.Message, tt.wantMessage) {
+				t.Errorf("DecodeJSON(%q) = field %q message %q\nwant field %q, message with %q",
+					tt.body, fe.Field, fe.Message, tt.wantField, tt.wantMessage)
 			}
 		})
 	}
