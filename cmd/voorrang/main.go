@@ -6,6 +6,10 @@
 //	voorrang simulate --seed N --out DIR
 //	                            write a synthetic day of both sites as .hl7 files
 //	voorrang bench              measure ingest and worklist against the Redis floor
+//	voorrang user add|passwd|disable|enable|signout|list
+//	                            manage local accounts
+//	voorrang token new NAME ROLE
+//	                            make an integration token
 //	voorrang rules              print the built-in triage rules
 //	voorrang version            print the version
 //
@@ -61,6 +65,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return runSimulate(ctx, args, getenv, stdout, stderr)
 	case "bench":
 		return runBench(ctx, args, getenv, stdout, stderr)
+	case "user":
+		return runUser(ctx, args, getenv, os.Stdin, stdout, stderr)
+	case "token":
+		return runToken(args, stdout, stderr)
 	case "rules":
 		_, err := stdout.Write(triage.DefaultRulesYAML())
 		return err
@@ -80,6 +88,9 @@ const usage = `Usage:
   voorrang send --to HOST:PORT FILE... send HL7 files over MLLP, print each ACK
   voorrang simulate --seed N --out DIR write a synthetic day of both sites as .hl7 files
   voorrang bench [--redis URL]         measure ingest and worklist against the Redis floor
+  voorrang user add|passwd|disable|enable|signout|list
+                                       manage local accounts ("voorrang user" for help)
+  voorrang token new NAME ROLE         make an integration token (VOORRANG_API_TOKENS)
   voorrang rules                       print the built-in triage rules (a --rules file to start from)
   voorrang version                     print the version
 Run "voorrang COMMAND -h" for a command's flags. Every flag can also be set
