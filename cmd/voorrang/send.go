@@ -24,6 +24,8 @@ func runSend(ctx context.Context, args []string, getenv func(string) string, std
 	timeout := fs.Duration("timeout", mllp.DefaultTimeout, "how long to wait for each ACK")
 	useTLS := fs.Bool("tls", false, "connect with TLS")
 	caFile := fs.String("tls-ca", "", "PEM file of the CA that signed the receiver's certificate (default: system roots)")
+	certFile := fs.String("tls-cert", "", "PEM certificate file: this client's certificate, for a receiver that asks for one (mutual TLS)")
+	keyFile := fs.String("tls-key", "", "PEM private key file of --tls-cert")
 	var lf logFlags
 	lf.register(fs)
 	fs.Usage = func() {
@@ -47,8 +49,15 @@ func runSend(ctx context.Context, args []string, getenv func(string) string, std
 		return err
 	}
 	c := &mllp.Client{Addr: *to, Timeout: *timeout, Logger: log}
-	if *useTLS || *caFile != "" {
+	if *useTLS || *caFile != "" || *certFile != "" {
 		c.TLSConfig = &tls.Config{MinVersion: tls.VersionTLS12}
+		if *certFile != "" || *keyFile != "" {
+			cert, err := tls.LoadX509KeyPair(*certFile, *keyFile)
+			if err != nil {
+				return fmt.Errorf("--tls-cert: %w", err)
+			}
+			c.TLSConfig.Certificates = []tls.Certificate{cert}
+		}
 		if *caFile != "" {
 			pem, err := os.ReadFile(*caFile)
 			if err != nil {

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"crypto/tls"
 	"errors"
 	"flag"
 	"fmt"
@@ -43,6 +42,7 @@ type serveConfig struct {
 	maxMessageSize  int
 	mllpIdle        time.Duration
 	tlsCert, tlsKey string
+	mllpEdge        mllpEdge
 	shutdownTimeout time.Duration
 	log             logFlags
 	keyPrefix       string
@@ -67,6 +67,7 @@ func (c *serveConfig) register(fs *flag.FlagSet) {
 	fs.DurationVar(&c.mllpIdle, "mllp-idle-timeout", mllp.DefaultIdleTimeout, "how long an idle MLLP connection is kept open")
 	fs.StringVar(&c.tlsCert, "mllp-tls-cert", "", "PEM certificate file: serve MLLP over TLS")
 	fs.StringVar(&c.tlsKey, "mllp-tls-key", "", "PEM private key file for --mllp-tls-cert")
+	c.mllpEdge.register(fs)
 	fs.StringVar(&c.cpuProfile, "cpuprofile", "", "write a CPU profile of the whole run to this file (for performance work)")
 	fs.DurationVar(&c.shutdownTimeout, "shutdown-timeout", 20*time.Second, "how long a graceful shutdown may take")
 	c.log.register(fs)
@@ -143,13 +144,13 @@ func newService(ctx context.Context, cfg serveConfig, log *slog.Logger) (*servic
 		return nil, fmt.Errorf("--accession-fields: %w", err)
 	}
 	mapping.AISenders = splitList(cfg.aiSenders)
-	var tlsConfig *tls.Config
-	if cfg.tlsCert != "" || cfg.tlsKey != "" {
-		cert, err := tls.LoadX509KeyPair(cfg.tlsCert, cfg.tlsKey)
-		if err != nil {
-			return nil, fmt.Errorf("MLLP TLS: %w", err)
-		}
-		tlsConfig = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
+	tlsConfig, err := cfg.mllpEdge.tlsConfig(cfg.tlsCert, cfg.tlsKey)
+	if err != nil {
+		return nil, err
+	}
+	allowed, err := cfg.mllpEdge.sources()
+	if err != nil {
+		return nil, err
 	}
 	dataDir, err := cfg.demo.storeDir(cfg.dataDir, cfg.redisURL)
 	if err != nil {
@@ -172,11 +173,17 @@ func newService(ctx context.Context, cfg serveConfig, log *slog.Logger) (*servic
 	}
 	s.handler = &ingest.Handler{Store: s.store, Mapping: mapping, Application: "VOORRANG", Logger: log}
 	s.mllp = &mllp.Server{
-		Handler:     s.handler,
-		TLSConfig:   tlsConfig,
-		MaxSize:     cfg.maxMessageSize,
-		IdleTimeout: cfg.mllpIdle,
-		Logger:      log,
+		Handler:           s.handler,
+		TLSConfig:         tlsConfig,
+		MaxSize:           cfg.maxMessageSize,
+		IdleTimeout:       cfg.mllpIdle,
+		MaxConns:          cfg.mllpEdge.maxConns,
+		MaxConnsPerSource: cfg.mllpEdge.maxPerSource,
+		AllowedSources:    allowed,
+		Logger:            log,
+	}
+	if len(allowed) == 0 {
+		log.Warn("mllp: connections are accepted from any address; name the interface engines' networks with --mllp-allow")
 	}
 	s.http = ui.New(ui.Config{Store: s.store, Logger: log, Version: version, Metrics: s.metrics(), PACSURLTemplate: cfg.pacsURL, Sections: sections,
 		AllowedOrigins: splitList(cfg.origins)})

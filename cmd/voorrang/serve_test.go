@@ -19,13 +19,17 @@ import (
 	"github.com/voorrang/voorrang/internal/redistest"
 )
 
-// startService runs serve on free loopback ports until the test ends.
-func startService(t *testing.T) *service {
+// startService runs serve on free loopback ports until the test ends;
+// each of opts may change the configuration first.
+func startService(t *testing.T, opts ...func(*serveConfig)) *service {
 	t.Helper()
 	rdb := redistest.Client(t)
 	cfg := serveConfig{httpAddr: "127.0.0.1:0", mllpAddr: "127.0.0.1:0", shutdownTimeout: 5 * time.Second,
 		redisURL: redistest.URL(t), keyPrefix: redistest.Prefix(t, rdb),
 		accession: "OBR-18,ORC-3.1,OBR-3.1,IPC-1.1", aiSenders: "AIPLATFORM", claimTTL: 20 * time.Minute}
+	for _, o := range opts {
+		o(&cfg)
+	}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	srv, err := newService(context.Background(), cfg, log)
 	if err != nil {

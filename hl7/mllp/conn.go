@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/netip"
 	"runtime"
 	"runtime/debug"
 	"sync"
@@ -23,12 +24,18 @@ type conn struct {
 	srv    *Server
 	rwc    net.Conn
 	remote string
+	source netip.Addr      // the remote IP, for MaxConnsPerSource
 	ctx    context.Context // the handlers' context
 	cancel context.CancelFunc
 
 	mu      sync.Mutex
 	busy    bool // a frame (or TLS handshake) has started and its ACK is not yet written
 	closing bool // Shutdown asked the connection to close once it is not busy
+	// idleSince is when the connection opened or last delivered a
+	// message: the idle timeout runs from it. An empty frame, bytes
+	// outside frames or a frame that restarts do not move it, so that
+	// they cannot keep a connection open.
+	idleSince time.Time
 
 	// The reader's counters already added to the server's stats.
 	skipped, restarts, missingCR int64
@@ -36,7 +43,7 @@ type conn struct {
 
 func newConn(ctx context.Context, s *Server, rwc net.Conn) *conn {
 	ctx, cancel := context.WithCancel(ctx)
-	return &conn{srv: s, rwc: rwc, remote: rwc.RemoteAddr().String(), ctx: ctx, cancel: cancel}
+	return &conn{srv: s, rwc: rwc, remote: rwc.RemoteAddr().String(), ctx: ctx, cancel: cancel, idleSince: time.Now()}
 }
 
 // serve runs the connection until it ends, then closes it.
@@ -57,6 +64,12 @@ func (c *conn) serve() {
 	if err := c.handshake(); err != nil {
 		log.Warn("mllp: TLS handshake failed", "err", err)
 		return
+	}
+	if tc, ok := c.rwc.(*tls.Conn); ok {
+		if certs := tc.ConnectionState().PeerCertificates; len(certs) > 0 {
+			log = log.With("client", certs[0].Subject.CommonName)
+			log.Info("mllp: client certificate accepted")
+		}
 	}
 	r := NewReader(c.rwc)
 	r.MaxSize = s.MaxSize
@@ -86,6 +99,7 @@ func (c *conn) serve() {
 			return
 		}
 		if ack == nil {
+			c.delivered()
 			continue
 		}
 		c.rwc.SetWriteDeadline(deadline(orDefault(s.WriteTimeout, DefaultWriteTimeout)))
@@ -93,7 +107,15 @@ func (c *conn) serve() {
 			log.Warn("mllp: writing ACK failed; closing connection", "err", err)
 			return
 		}
+		c.delivered()
 	}
+}
+
+// delivered restarts the idle timeout: a message was handled.
+func (c *conn) delivered() {
+	c.mu.Lock()
+	c.idleSince = time.Now()
+	c.mu.Unlock()
 }
 
 // handshake runs the TLS handshake, if any, within the frame timeout.
@@ -113,8 +135,9 @@ func (c *conn) handshake() error {
 	return tc.HandshakeContext(c.ctx)
 }
 
-// waitFrame marks the connection idle and gives the next frame IdleTimeout
-// to start. It reports false if the connection is to close for shutdown.
+// waitFrame marks the connection idle and gives the next frame until
+// IdleTimeout after the last message (or the connection's start) to
+// start. It reports false if the connection is to close for shutdown.
 func (c *conn) waitFrame() bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -122,7 +145,11 @@ func (c *conn) waitFrame() bool {
 		return false
 	}
 	c.busy = false
-	c.rwc.SetReadDeadline(deadline(orDefault(c.srv.IdleTimeout, DefaultIdleTimeout)))
+	var d time.Time
+	if idle := orDefault(c.srv.IdleTimeout, DefaultIdleTimeout); idle >= 0 {
+		d = c.idleSince.Add(idle)
+	}
+	c.rwc.SetReadDeadline(d)
 	return true
 }
 

@@ -41,12 +41,20 @@
 // a frame it cannot take it cannot trust the sender's framing; the sender's
 // engine reports the failure where an operator sees it.
 //
-// The Server gives each connection 10 minutes (DefaultIdleTimeout) to start
-// its next frame, because quiet feeds at night keep connections open between
-// messages minutes apart, and each started frame 10 seconds
-// (DefaultFrameTimeout) to finish, because a frame that stalls means a broken
-// sender that should be disconnected and seen. It allows 1024 connections
-// (DefaultMaxConns), far more than a department's interface engines open.
+// The Server closes a connection that has delivered no message for 10
+// minutes (DefaultIdleTimeout), because quiet feeds at night keep connections
+// open between messages minutes apart; only a message restarts that clock,
+// not an empty frame, a restarted frame or bytes between frames, so that a
+// sender cannot hold a connection without sending anything. Each started
+// frame gets 10 seconds (DefaultFrameTimeout) to finish, a restart inside it
+// no more, because a frame that stalls means a broken sender that should be
+// disconnected and seen. It allows 1024 connections (DefaultMaxConns), far
+// more than a department's interface engines open, and 32 from one address
+// (DefaultMaxConnsPerSource), so that one host cannot take them all; it may
+// be limited to some networks (AllowedSources) and, with TLS, to senders
+// with a client certificate (TLSConfig.ClientCAs). A connection refused for
+// any of these is closed before anything is read from it, and logged (at
+// most once in 10 seconds per reason) with its address only.
 //
 // Shutdown, or cancelling the context given to Serve, stops accepting and
 // closes the connections that wait for a frame at once, but lets each

@@ -45,7 +45,7 @@ type Reader struct {
 	missingCR int64
 	afterEnd  bool   // the last frame ended at endBlock; its carriage return is due
 	discard   bool   // the rest of an oversize frame is still to be skipped
-	onFrame   func() // called whenever a frame starts; the Server moves its deadline
+	onFrame   func() // called when a frame starts (not at a restart); the Server moves its deadline
 }
 
 // NewReader returns a Reader reading from r.
@@ -139,10 +139,11 @@ func (r *Reader) readPayload() ([]byte, error) {
 			r.br.Discard(len(chunk))
 		case buf[i] == startBlock:
 			// The sender gave up on the frame and started another.
+			// It gets no more time than the frame it replaces: a sender
+			// that restarts frames for ever must not hold the connection.
 			r.restarts++
 			msg = msg[:0]
 			r.br.Discard(i + 1)
-			r.frameStarted()
 		default:
 			if msg == nil {
 				msg = make([]byte, 0, len(chunk))

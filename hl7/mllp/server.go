@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/netip"
 	"sync"
 	"time"
 )
@@ -31,6 +32,11 @@ const (
 	// cannot exhaust file descriptors or memory (each connection holds a
 	// read buffer and may hold a message of up to MaxSize).
 	DefaultMaxConns = 1024
+	// DefaultMaxConnsPerSource lets one host (an interface engine opens a
+	// few connections, one per feed) hold only a small share of
+	// DefaultMaxConns, so that one broken or hostile host cannot take them
+	// all.
+	DefaultMaxConnsPerSource = 32
 )
 
 // ErrServerClosed is returned by Serve and ListenAndServe after Shutdown.
@@ -100,11 +106,22 @@ type Server struct {
 	// instead of hanging in the listen backlog. Zero means DefaultMaxConns;
 	// negative means no limit.
 	MaxConns int
+	// MaxConnsPerSource is how many connections one source address may
+	// have open at once; one more is refused as one over MaxConns is.
+	// Zero means DefaultMaxConnsPerSource; negative means no limit.
+	MaxConnsPerSource int
+	// AllowedSources, when not empty, are the networks connections may
+	// come from. A connection from elsewhere is closed at once, before
+	// any byte of it is read (or a TLS handshake starts), and logged with
+	// its address and nothing else.
+	AllowedSources []netip.Prefix
 
 	mu        sync.Mutex
 	closing   bool // Shutdown has begun, or a Serve context was cancelled
 	listeners map[*net.Listener]struct{}
 	conns     map[*conn]struct{}
+	sources   map[netip.Addr]int // open connections per source address
+	refusals  refusalLog
 	drained   chan struct{} // closed once closing and no connection is left
 
 	stats counters
@@ -278,8 +295,14 @@ func (s *Server) isClosing() bool {
 }
 
 // admit registers a new connection, or closes it and returns nil when the
-// server is closing or full.
+// server is closing or full, or the source is not allowed or has too many
+// connections open.
 func (s *Server) admit(ctx context.Context, rwc net.Conn) *conn {
+	src := sourceAddr(rwc.RemoteAddr())
+	if !s.allowed(src) {
+		s.refuse(rwc, refusedSource, src)
+		return nil
+	}
 	s.mu.Lock()
 	if s.closing {
 		s.mu.Unlock()
@@ -288,17 +311,22 @@ func (s *Server) admit(ctx context.Context, rwc net.Conn) *conn {
 	}
 	if n := s.maxConns(); n > 0 && len(s.conns) >= n {
 		s.mu.Unlock()
-		s.stats.connsRejected.Add(1)
-		s.logger().Warn("mllp: too many connections; closing new one",
-			"remote", rwc.RemoteAddr().String(), "max_conns", n)
-		rwc.Close()
+		s.refuse(rwc, refusedFull, src)
+		return nil
+	}
+	if n := s.maxConnsPerSource(); n > 0 && s.sources[src] >= n {
+		s.mu.Unlock()
+		s.refuse(rwc, refusedSourceFull, src)
 		return nil
 	}
 	c := newConn(ctx, s, rwc)
+	c.source = src
 	if s.conns == nil {
 		s.conns = make(map[*conn]struct{})
+		s.sources = make(map[netip.Addr]int)
 	}
 	s.conns[c] = struct{}{}
+	s.sources[src]++
 	s.mu.Unlock()
 	s.stats.connsOpen.Add(1)
 	s.stats.connsTotal.Add(1)
@@ -311,6 +339,9 @@ func (s *Server) forget(c *conn) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	delete(s.conns, c)
+	if s.sources[c.source]--; s.sources[c.source] <= 0 {
+		delete(s.sources, c.source)
+	}
 	if s.drained != nil && len(s.conns) == 0 {
 		close(s.drained)
 	}
@@ -328,6 +359,40 @@ func (s *Server) maxConns() int {
 		return DefaultMaxConns
 	}
 	return s.MaxConns
+}
+
+func (s *Server) maxConnsPerSource() int {
+	if s.MaxConnsPerSource == 0 {
+		return DefaultMaxConnsPerSource
+	}
+	return s.MaxConnsPerSource
+}
+
+// allowed reports whether a connection from src may be served.
+func (s *Server) allowed(src netip.Addr) bool {
+	if len(s.AllowedSources) == 0 {
+		return true
+	}
+	for _, p := range s.AllowedSources {
+		if p.Contains(src) {
+			return true
+		}
+	}
+	return false
+}
+
+// sourceAddr is the IP address a connection comes from, IPv4 in IPv6
+// unmapped, so that one host is one source.
+func sourceAddr(a net.Addr) netip.Addr {
+	if ta, ok := a.(*net.TCPAddr); ok {
+		ip, _ := netip.AddrFromSlice(ta.IP)
+		return ip.Unmap()
+	}
+	ap, err := netip.ParseAddrPort(a.String())
+	if err != nil {
+		return netip.Addr{}
+	}
+	return ap.Addr().Unmap()
 }
 
 // orDefault returns d, or def if d is zero.
