@@ -30,6 +30,17 @@ func DefaultSections() []Section {
 
 type sections []Section
 
+// SectionOf returns the name of the first of secs that st belongs to, or
+// "" when none.
+func SectionOf(secs []Section, st *worklist.Study) string {
+	for _, s := range secs {
+		if s.match(st) {
+			return s.Name
+		}
+	}
+	return ""
+}
+
 func (ss sections) names() []string {
 	names := make([]string, len(ss))
 	for i, s := range ss {

@@ -72,6 +72,14 @@ func TestSectionMatch(t *testing.T) {
 			if !slices.Equal(got, tt.wantSections) {
 				t.Errorf("sections %v, want %v", got, tt.wantSections)
 			}
+			// A study's section in the statistics is the first it matches.
+			first := ""
+			if len(tt.wantSections) > 0 {
+				first = tt.wantSections[0]
+			}
+			if got := SectionOf(secs, st); got != first {
+				t.Errorf("SectionOf = %q, want %q", got, first)
+			}
 			if got := custom.match(st); got != tt.customSection {
 				t.Errorf("CT head section: %v, want %v", got, tt.customSection)
 			}

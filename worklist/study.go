@@ -91,7 +91,7 @@ func (s *Study) Apply(e Event, received time.Time) (bool, error) {
 			return false, nil
 		}
 		s.mergeOrder(e, true)
-		s.Status, s.CancelledAt = StatusCancelled, e.At
+		s.Status, s.CancelledAt = StatusCancelled, cmp.Or(e.At, received)
 		return true, nil
 	case ReportPreliminary:
 		if s.Status.Closed() || s.Status == StatusPreliminary {
@@ -115,7 +115,7 @@ func (s *Study) Apply(e Event, received time.Time) (bool, error) {
 			s.setReader(e)
 			return changed || s.Reader != reader, nil
 		}
-		s.Status, s.ReportedAt = StatusFinal, e.At
+		s.Status, s.ReportedAt = StatusFinal, cmp.Or(e.At, received)
 		if e.Kind == ReportCorrected {
 			s.CorrectedAt = cmp.Or(e.At, received) // the final report came as a correction
 		}
@@ -158,8 +158,10 @@ func (s *Study) applyOrder(e Event) bool {
 	switch {
 	case s.Status == "":
 		s.Status = next
-	case s.Status == StatusCancelled && e.Kind == OrderPlaced:
-		s.Status, s.CancelledAt = next, time.Time{} // re-ordered after a cancel
+	case s.Status == StatusCancelled && e.Kind == OrderPlaced && e.At.After(s.CancelledAt):
+		// Re-ordered after the cancel. A replay of the first order (older
+		// than the cancel) does not reopen the study.
+		s.Status, s.CancelledAt = next, time.Time{}
 	case !s.Status.Closed() && statusOrder[next] > statusOrder[s.Status]:
 		s.Status = next
 	}
@@ -234,7 +236,9 @@ func (s *Study) applyAI(e Event, received time.Time) bool {
 }
 
 // Refresh recomputes what follows from the study's facts: whether it is
-// on the reading list, and its rank at now.
+// on the reading list, and its rank at now. A closed study keeps the rank
+// it had when it closed (what its turnaround record says), whatever comes
+// after: a late AI finding does not re-rank a reported study.
 func (s *Study) Refresh(rules *triage.Rules, now time.Time) {
 	switch {
 	case s.Status.Closed():
@@ -244,8 +248,24 @@ func (s *Study) Refresh(rules *triage.Rules, now time.Time) {
 	default:
 		s.OnList = len(s.Results) > 0 // images exist when an AI has read them
 	}
-	s.Rank = rules.Rank(s.Facts(), now)
+	if !s.Status.Closed() || s.Rank.Band == 0 {
+		s.Rank = rules.Rank(s.Facts(), now)
+	}
 	s.SortKey = s.Place().Key()
+}
+
+// ReadyAt returns when the study became ready to read: the exam's
+// completion, else the first AI result (which proves images exist); zero
+// when neither happened.
+func (s *Study) ReadyAt() time.Time {
+	if !s.CompletedAt.IsZero() {
+		return s.CompletedAt
+	}
+	var t time.Time
+	for _, r := range s.Results {
+		t = earliest(t, r.ReceivedAt)
+	}
+	return t
 }
 
 // Rerank ranks the study at now for display, so that the reasons it shows

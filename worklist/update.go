@@ -42,9 +42,12 @@ type Transition struct {
 	Audit *AuditRecord
 	// List is how the reading list changes.
 	List ChangeKind
-	// Turnaround is the study's turnaround record when this change
-	// reported it (its final report came).
+	// Turnaround is the study's turnaround record when it is closed
+	// (reported or cancelled) and this change closed or changed it; the
+	// store sets its Version and Section.
 	Turnaround *Turnaround
+	// Reopened is true when a cancelled study was ordered again.
+	Reopened bool
 	// Dropped holds the errors of kept events that could not be applied;
 	// they are dropped, and the rest goes on.
 	Dropped []error
@@ -77,10 +80,11 @@ func Update(st *Study, pending []Event, edit Edit, rules *triage.Rules, now time
 	case before.OnList:
 		tr.List = ChangeRemove
 	}
-	if st.Status == StatusFinal && before.Status != StatusFinal {
-		t := newTurnaround(st)
+	if st.Status.Closed() && (tr.Changed || !before.Status.Closed()) {
+		t := newTurnaround(st, rules, now)
 		tr.Turnaround = &t
 	}
+	tr.Reopened = before.Status.Closed() && !st.Status.Closed()
 	return tr, nil
 }
 
@@ -92,6 +96,10 @@ type Outcome struct {
 	Ack       []byte
 	// Pending is true when the event waits for its order.
 	Pending bool
+	// Expired is true when the event is for a study that closed and
+	// expired: it was ignored, so that a replay does not bring the study
+	// back.
+	Expired bool
 	// Changed is false when the event changed nothing (stale or repeated).
 	Changed bool
 	// Study is the study after the event; nil when pending or a duplicate.

@@ -21,6 +21,7 @@ import (
 	"github.com/voorrang/voorrang/hl7/mllp"
 	"github.com/voorrang/voorrang/ingest"
 	"github.com/voorrang/voorrang/ui"
+	"github.com/voorrang/voorrang/worklist"
 	"github.com/voorrang/voorrang/worklist/redisstore"
 )
 
@@ -35,6 +36,8 @@ type serveConfig struct {
 	accession       string
 	aiSenders       string
 	claimTTL        time.Duration
+	closedTTL       time.Duration
+	retention       time.Duration
 	pacsURL         string
 	sectionsFile    string
 	cpuProfile      string
@@ -60,6 +63,9 @@ func (c *serveConfig) register(fs *flag.FlagSet) {
 	fs.StringVar(&c.accession, "accession-fields", "OBR-18,ORC-3.1,OBR-3.1,IPC-1.1", "where the accession number is, tried in order")
 	fs.StringVar(&c.aiSenders, "ai-senders", "AIPLATFORM", "sending applications (MSH-3) whose ORU^R01 carry AI results, comma-separated")
 	fs.DurationVar(&c.claimTTL, "claim-ttl", 20*time.Minute, "how long a claim lasts unless renewed")
+	c.closedTTL, c.retention = 14*24*time.Hour, 400*24*time.Hour
+	fs.Var(days{&c.closedTTL}, "closed-ttl", "how long a reported or cancelled study is kept after its last change (its turnaround record stays), e.g. 14d")
+	fs.Var(days{&c.retention}, "retention", "how long turnaround records are kept for the statistics, from the day their study closed, e.g. 400d")
 	fs.StringVar(&c.origins, "allowed-origins", "", "origins besides the service's own whose pages may open the websocket, comma-separated (e.g. https://pacs.example.org)")
 	fs.StringVar(&c.sectionsFile, "sections", "", "sections file (YAML: name, modalities, procedures patterns); empty: neuro, chest, abdomen, msk")
 	fs.StringVar(&c.pacsURL, "pacs-url-template", "", "the panel's \"open in PACS\" link, with {accession}, {mrn}, {site} and {studyUID}, e.g. https://pacs.example.org/viewer?acc={accession}")
@@ -161,7 +167,9 @@ func newService(ctx context.Context, cfg serveConfig, log *slog.Logger) (*servic
 		return nil, err
 	}
 	s := &service{cfg: cfg, log: log, closeStore: closeStore}
-	s.store = redisstore.New(rdb, redisstore.Options{Rules: rules, ClaimTTL: cfg.claimTTL, Logger: log, Prefix: cfg.keyPrefix})
+	s.store = redisstore.New(rdb, redisstore.Options{Rules: rules, ClaimTTL: cfg.claimTTL, Logger: log, Prefix: cfg.keyPrefix,
+		ClosedTTL: cfg.closedTTL, Retention: cfg.retention,
+		Section: func(st *worklist.Study) string { return ui.SectionOf(sections, st) }})
 	if s.mllpLn, err = net.Listen("tcp", cfg.mllpAddr); err != nil {
 		closeStore()
 		return nil, fmt.Errorf("MLLP: %w", err)

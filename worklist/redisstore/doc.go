@@ -1,8 +1,9 @@
 // Package redisstore keeps Voorrang's worklist in Redis: studies, the
 // reading order of each site (a sorted set scored by triage.Score), a
 // change stream per site, events that wait for their order,
-// de-duplication keys, turnaround records, claims, an audit trail and
-// dead letters. What an event does to a study is the worklist package's
+// de-duplication keys, turnaround records (compact, per site and day,
+// kept for the retention while closed studies expire), claims, an audit
+// trail and dead letters. What an event does to a study is the worklist package's
 // pure merge (worklist.Update); this package reads, writes and lists.
 //
 // Every write is a compare-and-set of one study run as a Lua script

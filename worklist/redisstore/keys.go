@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"strings"
+	"time"
 )
 
 // keys builds every Redis key of a store. All keys of one site share the
@@ -39,8 +40,20 @@ func (k keys) dedupe(site, source string) string {
 // patient indexes the open studies of a patient by MRN.
 func (k keys) patient(site, mrn string) string { return k.tag(site) + "patient:" + mrn }
 
-// turnaround is the stream of reported studies' turnaround records.
-func (k keys) turnaround(site string) string { return k.tag(site) + "turnaround" }
+// facts holds the turnaround records of the site's studies that closed
+// on one UTC day, appended as written (factcodec.go).
+func (k keys) facts(site string, day time.Time) string {
+	return k.tag(site) + "facts:" + day.UTC().Format("20060102")
+}
+
+// closed marks an accession whose study closed, for the retention of the
+// turnaround records: a replayed message does not bring back a study that
+// expired. Its value is the day of its turnaround record (YYYYMMDD).
+func (k keys) closed(site, acc string) string { return k.tag(site) + "closed:" + acc }
+
+// waiting is the site's studies on the reading list scored by when they
+// became ready to read (Unix milliseconds): the backlog's age.
+func (k keys) waiting(site string) string { return k.tag(site) + "waiting" }
 
 // audit is the site's audit trail (claims, overrides, views).
 func (k keys) audit(site string) string { return k.tag(site) + "audit" }

@@ -1,6 +1,7 @@
 package redisstore
 
 import (
+	"cmp"
 	"context"
 	_ "embed"
 	"encoding/json"
@@ -60,6 +61,17 @@ type Options struct {
 	PendingTTL time.Duration
 	// ClaimTTL is how long a claim lasts unless renewed; zero means 20 minutes.
 	ClaimTTL time.Duration
+	// ClosedTTL is how long a reported or cancelled study is kept after
+	// its last change (for corrections, feedback and late AI results);
+	// its turnaround record stays. Zero means 14 days.
+	ClosedTTL time.Duration
+	// Retention is how long turnaround records are kept, from the day
+	// their study closed; so long, too, a message for a study that closed
+	// and expired is ignored. Zero means 400 days.
+	Retention time.Duration
+	// Section names the part of the department a study belongs to, for
+	// its turnaround record; nil records none.
+	Section func(*worklist.Study) string
 	// CacheSize is how many of the studies it wrote last the store keeps
 	// in memory, to write the next change of one without reading it first;
 	// zero means 16,384 (some tens of megabytes).
@@ -84,6 +96,12 @@ func New(rdb redis.UniversalClient, opts Options) *Store {
 	}
 	if opts.ClaimTTL == 0 {
 		opts.ClaimTTL = 20 * time.Minute
+	}
+	if opts.ClosedTTL == 0 {
+		opts.ClosedTTL = 14 * 24 * time.Hour
+	}
+	if opts.Retention == 0 {
+		opts.Retention = 400 * 24 * time.Hour
 	}
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
@@ -177,15 +195,23 @@ func (s *Store) mutate(ctx context.Context, m mutation) (worklist.Outcome, error
 			}
 		}
 		if !blind {
-			st, version, pending, seen, err = s.read(ctx, sk, pk, m.dedupeKey)
+			var gone bool
+			st, version, pending, seen, gone, err = s.read(ctx, sk, pk, m.dedupeKey, s.keys.closed(m.site, m.acc))
 			if err != nil {
 				return worklist.Outcome{}, err
 			}
 			if seen != nil {
 				return worklist.Outcome{Duplicate: true, Ack: seen}, nil
 			}
+			if gone {
+				return s.gone(m)
+			}
 		}
 		now := s.opts.Now()
+		var closedBefore time.Time // the day of the study's turnaround record, if it has one
+		if st != nil && st.Status.Closed() {
+			closedBefore = closeTime(st, now)
+		}
 		if st == nil {
 			if !m.create {
 				if m.pendEvent == nil {
@@ -219,13 +245,17 @@ func (s *Store) mutate(ctx context.Context, m mutation) (worklist.Outcome, error
 			return worklist.Outcome{Study: st}, nil
 		}
 		st.Version, st.UpdatedAt = version+1, now
-		pos, retry, err := s.write(ctx, m, st, tr, version, len(pending))
+		pos, retry, err := s.write(ctx, m, st, tr, version, len(pending), closedBefore)
 		if retry {
 			s.cache.drop(sk)
 			continue
 		}
 		if err != nil {
 			return worklist.Outcome{}, err
+		}
+		if pos.gone {
+			s.cache.drop(sk)
+			return s.gone(m)
 		}
 		if pos.dup != nil {
 			return worklist.Outcome{Duplicate: true, Ack: pos.dup}, nil
@@ -239,6 +269,22 @@ func (s *Store) mutate(ctx context.Context, m mutation) (worklist.Outcome, error
 		return worklist.Outcome{Changed: true, Study: st, Position: pos.id}, nil
 	}
 	return worklist.Outcome{}, fmt.Errorf("%w: study %s at %s changed %d times while being written; try again", worklist.ErrConflict, m.acc, m.site, maxAttempts)
+}
+
+// gone answers an input for a study that closed and expired: it is
+// ignored (a replay must not bring the study back), and a resend finds
+// its ACK.
+func (s *Store) gone(m mutation) (worklist.Outcome, error) {
+	if m.create || m.pendEvent != nil {
+		return worklist.Outcome{Expired: true}, nil
+	}
+	return worklist.Outcome{}, fmt.Errorf("%w: study %s at %s was closed and has expired", worklist.ErrNotFound, m.acc, m.site)
+}
+
+// closeTime returns when the closed study st closed, which names the day
+// of its turnaround records; now when it says nothing.
+func closeTime(st *worklist.Study, now time.Time) time.Time {
+	return cmp.Or(st.ReportedAt, st.CancelledAt, now)
 }
 
 // recordSite adds site to the set of sites. It does so again at most once
@@ -256,44 +302,46 @@ func (s *Store) recordSite(ctx context.Context, site string) error {
 }
 
 // read returns the study (nil if none), its version, the pending events of
-// its accession and the value of the de-duplication key, in one round trip.
-func (s *Store) read(ctx context.Context, sk, pk, dk string) (*worklist.Study, int64, []worklist.Event, []byte, error) {
+// its accession, the value of the de-duplication key, and whether the
+// study closed and expired (ck, its closed marker, exists while the study
+// does not), in one round trip.
+func (s *Store) read(ctx context.Context, sk, pk, dk, ck string) (st *worklist.Study, version int64, pending []worklist.Event, seen []byte, gone bool, err error) {
 	pipe := s.rdb.Pipeline()
 	hm := pipe.HMGet(ctx, sk, "v", "d")
 	pl := pipe.LRange(ctx, pk, 0, -1)
+	closed := pipe.Exists(ctx, ck)
 	var dg *redis.StringCmd
 	if dk != "" {
 		dg = pipe.Get(ctx, dk)
 	}
 	if _, err := pipe.Exec(ctx); err != nil && !errors.Is(err, redis.Nil) {
-		return nil, 0, nil, nil, fmt.Errorf("read study: %w", err)
+		return nil, 0, nil, nil, false, fmt.Errorf("read study: %w", err)
 	}
 	if dg != nil {
 		if b, err := dg.Bytes(); err == nil {
-			return nil, 0, nil, b, nil
+			return nil, 0, nil, b, false, nil
 		}
 	}
-	var pending []worklist.Event
 	for _, raw := range pl.Val() {
 		var e worklist.Event
 		if err := json.Unmarshal([]byte(raw), &e); err != nil {
-			return nil, 0, nil, nil, fmt.Errorf("read pending event: %w", err)
+			return nil, 0, nil, nil, false, fmt.Errorf("read pending event: %w", err)
 		}
 		pending = append(pending, e)
 	}
 	vals := hm.Val()
 	if len(vals) != 2 || vals[0] == nil {
-		return nil, 0, pending, nil, nil
+		return nil, 0, pending, nil, closed.Val() == 1, nil
 	}
 	v, err := strconv.ParseInt(fmt.Sprint(vals[0]), 10, 64)
 	if err != nil {
-		return nil, 0, nil, nil, fmt.Errorf("read study version: %w", err)
+		return nil, 0, nil, nil, false, fmt.Errorf("read study version: %w", err)
 	}
-	var st worklist.Study
-	if err := unmarshalStudy([]byte(fmt.Sprint(vals[1])), &st); err != nil {
-		return nil, 0, nil, nil, fmt.Errorf("read study: %w", err)
+	st = new(worklist.Study)
+	if err := unmarshalStudy([]byte(fmt.Sprint(vals[1])), st); err != nil {
+		return nil, 0, nil, nil, false, fmt.Errorf("read study: %w", err)
 	}
-	return &st, v, pending, nil, nil
+	return st, v, pending, nil, false, nil
 }
 
 // keepPending stores an event for an accession that has no study yet.
@@ -302,7 +350,7 @@ func (s *Store) keepPending(ctx context.Context, sk, pk string, m mutation) (out
 	if err != nil {
 		return worklist.Outcome{}, false, fmt.Errorf("encode event: %w", err)
 	}
-	keys := []string{sk, pk, m.dedupeKey}
+	keys := []string{sk, pk, m.dedupeKey, s.keys.closed(m.site, m.acc)}
 	if m.dedupeKey == "" {
 		keys[2] = s.keys.dedupe(m.site, "-")
 	}
@@ -315,6 +363,8 @@ func (s *Store) keepPending(ctx context.Context, sk, pk string, m mutation) (out
 		return worklist.Outcome{Duplicate: true, Ack: []byte(res[1])}, false, nil
 	case "conflict":
 		return worklist.Outcome{}, true, nil
+	case "gone":
+		return worklist.Outcome{Expired: true}, false, nil
 	}
 	if err := s.rdb.Expire(ctx, pk, s.opts.PendingTTL).Err(); err != nil {
 		return worklist.Outcome{}, false, fmt.Errorf("keep pending event: %w", err)
@@ -325,11 +375,14 @@ func (s *Store) keepPending(ctx context.Context, sk, pk string, m mutation) (out
 type written struct {
 	id   string
 	dup  []byte
+	gone bool
 	data []byte // the study as stored
 }
 
-// write runs the compare-and-set script for st.
-func (s *Store) write(ctx context.Context, m mutation, st *worklist.Study, tr worklist.Transition, version int64, pending int) (written, bool, error) {
+// write runs the compare-and-set script for st. closedBefore is when the
+// study had closed before this change (zero if it was open): a record
+// that moves to another day is withdrawn from that day's.
+func (s *Store) write(ctx context.Context, m mutation, st *worklist.Study, tr worklist.Transition, version int64, pending int, closedBefore time.Time) (written, bool, error) {
 	// The reasons are not stored: every read works them out again (they
 	// say how long the study has waited), and they are a fifth of its size.
 	// Nor is the sort key, which follows from the rank.
@@ -339,18 +392,13 @@ func (s *Store) write(ctx context.Context, m mutation, st *worklist.Study, tr wo
 	if err != nil {
 		return written{}, false, fmt.Errorf("encode study: %w", err)
 	}
-	score, escalates := "", ""
+	score, escalates, waiting := "", "", ""
 	if st.OnList {
 		score = strconv.FormatInt(triage.Score(st.Rank), 10)
 		if at := st.Rank.EscalatesAt; !at.IsZero() {
 			escalates = strconv.FormatInt(at.UnixMilli(), 10)
 		}
-	}
-	var tat []byte
-	if tr.Turnaround != nil {
-		if tat, err = json.Marshal(tr.Turnaround); err != nil {
-			return written{}, false, fmt.Errorf("encode turnaround: %w", err)
-		}
+		waiting = strconv.FormatInt(cmp.Or(st.ReadyAt(), st.UpdatedAt).UnixMilli(), 10)
 	}
 	patientOp := ""
 	if st.Patient.MRN != "" {
@@ -369,14 +417,18 @@ func (s *Store) write(ctx context.Context, m mutation, st *worklist.Study, tr wo
 	if dk == "" {
 		dk = s.keys.dedupe(m.site, "-")
 	}
+	f := s.factWrite(st, tr, closedBefore)
 	keys := []string{
 		s.keys.study(m.site, m.acc), s.keys.ranking(m.site), s.keys.changes(m.site), dk,
-		s.keys.pending(m.site, m.acc), s.keys.turnaround(m.site), s.keys.patient(m.site, st.Patient.MRN),
-		s.keys.audit(m.site), s.keys.escalations(m.site),
+		s.keys.pending(m.site, m.acc), s.keys.facts(m.site, f.day), s.keys.patient(m.site, st.Patient.MRN),
+		s.keys.audit(m.site), s.keys.escalations(m.site), s.keys.waiting(m.site), s.keys.closed(m.site, m.acc),
+		s.keys.facts(m.site, f.oldDay),
 	}
 	res, err := s.apply.Run(ctx, s.rdb, keys,
 		version, version+1, data, score, m.acc, string(tr.List), s.opts.StreamLength,
-		m.dedupeVal, int64(s.opts.DedupeTTL/time.Second), pending, tat, patientOp, auditData, escalates,
+		m.dedupeVal, int64(s.opts.DedupeTTL/time.Second), pending, f.record, patientOp, auditData, escalates,
+		waiting, f.expireAt, f.closedOp, s.opts.ClosedTTL.Milliseconds(), f.day.Format("20060102"), s.opts.Retention.Milliseconds(),
+		f.withdrawal, f.oldExpireAt,
 	).StringSlice()
 	if err != nil {
 		return written{}, false, fmt.Errorf("write study: %w", err)
@@ -386,6 +438,52 @@ func (s *Store) write(ctx context.Context, m mutation, st *worklist.Study, tr wo
 		return written{dup: []byte(res[1])}, false, nil
 	case "conflict":
 		return written{}, true, nil
+	case "gone":
+		return written{gone: true}, false, nil
 	}
 	return written{id: res[1], data: data}, false, nil
+}
+
+// A factWrite is what a write does to the turnaround records.
+type factWrite struct {
+	day         time.Time // the UTC day of the study's record (close day), or of now
+	record      []byte    // appended to day's records; nil for none
+	expireAt    int64     // Unix ms
+	closedOp    string    // "closed", "open" or ""
+	oldDay      time.Time // the day the record was in before, when another
+	withdrawal  []byte    // appended to oldDay's records
+	oldExpireAt int64
+}
+
+func (s *Store) factWrite(st *worklist.Study, tr worklist.Transition, closedBefore time.Time) factWrite {
+	now := st.UpdatedAt
+	f := factWrite{day: utcDay(now)}
+	if st.Status.Closed() {
+		closed := closeTime(st, now)
+		f.day, f.closedOp = utcDay(closed), "closed"
+		if tr.Turnaround != nil {
+			t := *tr.Turnaround
+			t.Version = st.Version
+			if s.opts.Section != nil {
+				t.Section = s.opts.Section(st)
+			}
+			f.record = appendFact(nil, &t, closed)
+		}
+	} else if tr.Reopened {
+		f.closedOp = "open"
+	}
+	f.expireAt = f.day.Add(24*time.Hour + s.opts.Retention).UnixMilli()
+	f.oldDay = f.day
+	if !closedBefore.IsZero() && (!st.Status.Closed() || !utcDay(closedBefore).Equal(f.day)) {
+		f.oldDay = utcDay(closedBefore)
+		f.withdrawal = appendWithdrawal(nil, st.Accession, st.Version)
+		f.oldExpireAt = f.oldDay.Add(24*time.Hour + s.opts.Retention).UnixMilli()
+	}
+	return f
+}
+
+// utcDay returns the start of t's day in UTC.
+func utcDay(t time.Time) time.Time {
+	y, m, d := t.UTC().Date()
+	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
 }

@@ -149,9 +149,9 @@ func TestLifecycle(t *testing.T) {
 	if got := listAccessions(t, s, worklist.Query{}); fmt.Sprint(got) != "[W2]" {
 		t.Errorf("list %v, want [W2]", got)
 	}
-	tat, err := s.rdb.XRange(ctx, s.keys.turnaround("ZHWEST"), "-", "+").Result()
-	if err != nil || len(tat) != 1 {
-		t.Fatalf("turnaround records: %v %v", tat, err)
+	tat, err := s.Turnarounds(ctx, nil, t0, t0.Add(24*time.Hour))
+	if err != nil || len(tat) != 1 || tat[0].Accession != "W1" || !tat[0].ReportedAt.Equal(t0.Add(2*time.Hour)) {
+		t.Fatalf("turnaround records: %+v %v", tat, err)
 	}
 
 	// A cancel takes W2 off.
@@ -501,7 +501,7 @@ func TestWriteRefusesAfterAnEventWasKept(t *testing.T) {
 		t.Fatal(err)
 	}
 	m := mutation{site: "ZHWEST", acc: "W9", create: true}
-	if _, retry, err := s.write(ctx, m, st, tr, 0, 0); err != nil || !retry {
+	if _, retry, err := s.write(ctx, m, st, tr, 0, 0, time.Time{}); err != nil || !retry {
 		t.Fatalf("write after an event was kept: retry %v, err %v; want a conflict", retry, err)
 	}
 	// Through Apply, the event is merged.
