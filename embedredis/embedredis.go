@@ -14,6 +14,10 @@
 // reach it. When the folder's path is too long for a unix socket it listens on
 // 127.0.0.1 on a free port instead, with a random password.
 //
+// The child is supervised: when it exits on its own it is started again on
+// the same folder and address after a backoff (see Server.Done), so the
+// service's clients reconnect and nothing needs a restart of voorrang.
+//
 // Production runs against a real Redis given by URL; this package is not used
 // then.
 package embedredis
@@ -24,6 +28,7 @@ import (
 	"log/slog"
 	"os/exec"
 	"sync"
+	"time"
 )
 
 // Kinds of store, as returned by Server.Kind.
@@ -55,6 +60,11 @@ type Options struct {
 
 	// ForceMemory skips redis-server and always uses miniredis.
 	ForceMemory bool
+
+	// Sleep waits d before redis-server is started again after it exited
+	// on its own, or returns ctx.Err() when ctx is done first. Nil means a
+	// timer; tests pass one that holds the store down while they look.
+	Sleep func(ctx context.Context, d time.Duration) error
 }
 
 // Server is a running embedded store: a redis-server child process or an
@@ -77,7 +87,7 @@ type Server struct {
 	addr       string // go-redis URL, may carry a password
 	persistent bool
 	dir        string
-	pid        int // redis-server's, for tests
+	pid        int // the running redis-server's, for tests; guarded by mu
 
 	log *slog.Logger
 
@@ -113,7 +123,11 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 	if dir == "" {
 		dir = DefaultDir
 	}
-	return startRedisServer(ctx, log, binary, dir)
+	sleep := opts.Sleep
+	if sleep == nil {
+		sleep = sleepCtx
+	}
+	return startRedisServer(ctx, log, binary, dir, sleep)
 }
 
 // Addr is the go-redis URL of the store (redis.ParseURL understands it):
@@ -128,12 +142,15 @@ func (s *Server) Persistent() bool { return s.persistent }
 // Kind is KindRedisServer or KindMiniredis.
 func (s *Server) Kind() string { return s.kind }
 
-// Done is closed when the store has stopped: after Close, after ctx is done,
-// or when redis-server exits on its own (Err then says why).
+// Done is closed when the store has stopped: after Close or after ctx is
+// done. A redis-server that exits on its own (a crash, the OOM killer, a
+// SHUTDOWN) is started again on the same data folder and address, after a
+// backoff of 100 ms doubling to 10 s, and each restart is logged; clients
+// reconnect by themselves. Done is not closed then.
 func (s *Server) Done() <-chan struct{} { return s.done }
 
 // Err is nil while the store runs and after a clean stop; otherwise why it
-// stopped (redis-server crashed, or had to be killed).
+// stopped (redis-server had to be killed).
 func (s *Server) Err() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -148,6 +165,13 @@ func (s *Server) Close() error {
 	s.stopOnce.Do(s.stop)
 	<-s.done
 	return s.Err()
+}
+
+// childPid is the running redis-server's process ID.
+func (s *Server) childPid() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.pid
 }
 
 func (s *Server) setErr(err error) {

@@ -319,7 +319,7 @@ func TestLeftoverRedisServerIsStopped(t *testing.T) {
 	case <-time.After(stopTimeout):
 		t.Fatal("leftover redis-server still running after Start")
 	}
-	if s.pid == leftover.Process.Pid {
+	if s.childPid() == leftover.Process.Pid {
 		t.Fatal("Start adopted the leftover redis-server")
 	}
 	if !strings.Contains(logs.String(), "left running by an earlier run") {
@@ -351,8 +351,8 @@ func TestContextCancelStopsRedisServer(t *testing.T) {
 	if err := s.Err(); err != nil {
 		t.Errorf("Err() = %v, want a clean stop", err)
 	}
-	if !processGone(s.pid) {
-		t.Errorf("redis-server %d still running", s.pid)
+	if !processGone(s.childPid()) {
+		t.Errorf("redis-server %d still running", s.childPid())
 	}
 	if _, err := os.Stat(filepath.Join(dir, sockFile)); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("socket after stop: %v, want it gone", err)
@@ -468,7 +468,7 @@ func TestHelperProcess(t *testing.T) {
 	if err := redis.NewClient(opt).Set(context.Background(), "written-by-helper", "yes", 0).Err(); err != nil {
 		t.Fatal(err)
 	}
-	fmt.Printf("redis-server pid %d\n", s.pid)
+	fmt.Printf("redis-server pid %d\n", s.childPid())
 	select {} // until killed
 }
 

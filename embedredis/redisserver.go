@@ -49,7 +49,7 @@ type child struct {
 	logPath string
 }
 
-func startRedisServer(ctx context.Context, log *slog.Logger, binary, dir string) (*Server, error) {
+func startRedisServer(ctx context.Context, log *slog.Logger, binary, dir string, sleep func(context.Context, time.Duration) error) (*Server, error) {
 	dir, err := filepath.Abs(dir)
 	if err != nil {
 		return nil, fmt.Errorf("embedded redis: data folder: %w", err)
@@ -61,8 +61,12 @@ func startRedisServer(ctx context.Context, log *slog.Logger, binary, dir string)
 	if err != nil {
 		return nil, fmt.Errorf("embedded redis: %s: %w", dir, err)
 	}
-	c, l, err := launchRedisServer(ctx, log, binary, dir)
+	// life bounds every child: Close and ctx end it, and with it the
+	// supervisor's restarts.
+	life, cancel := context.WithCancel(ctx)
+	c, l, err := launchRedisServer(life, log, binary, dir, nil)
 	if err != nil {
+		cancel()
 		unlock()
 		return nil, fmt.Errorf("embedded redis: %w", err)
 	}
@@ -77,10 +81,11 @@ func startRedisServer(ctx context.Context, log *slog.Logger, binary, dir string)
 		done:       make(chan struct{}),
 	}
 	var closeCalled atomic.Bool
-	s.stop = func() { closeCalled.Store(true); c.cancel() }
+	s.stop = func() { closeCalled.Store(true); cancel() }
+	sup := &supervisor{s: s, life: life, binary: binary, listener: l, sleep: sleep}
 	go func() {
-		<-c.exited
-		err := c.exitError()
+		defer cancel()
+		err := sup.run(c)
 		switch {
 		case err == nil:
 			log.Info("embedded redis stopped", slog.String("kind", KindRedisServer))
@@ -94,13 +99,15 @@ func startRedisServer(ctx context.Context, log *slog.Logger, binary, dir string)
 		unlock()
 		close(s.done)
 	}()
-	s.logReady(slog.Int("pid", s.pid))
+	s.logReady(slog.Int("pid", c.cmd.Process.Pid))
 	return s, nil
 }
 
 // launchRedisServer clears what a crashed run left in dir, starts
-// redis-server and waits until it answers PING.
-func launchRedisServer(ctx context.Context, log *slog.Logger, binary, dir string) (*child, listener, error) {
+// redis-server and waits until it answers PING. It listens on keep when
+// that is given (a restart: clients know its address), else on the unix
+// socket in dir or, when that path is too long, a free port.
+func launchRedisServer(ctx context.Context, log *slog.Logger, binary, dir string, keep *listener) (*child, listener, error) {
 	if err := clearStale(log, dir); err != nil {
 		return nil, listener{}, err
 	}
@@ -108,6 +115,10 @@ func launchRedisServer(ctx context.Context, log *slog.Logger, binary, dir string
 	// Keep the previous run's log, for a crash that is noticed only now.
 	if err := os.Rename(logPath, logPath+".1"); err != nil && !errors.Is(err, os.ErrNotExist) {
 		return nil, listener{}, err
+	}
+	if keep != nil {
+		c, err := runRedisServer(ctx, binary, dir, *keep)
+		return c, *keep, err
 	}
 	l, unix := socketListener(dir)
 	attempts := 1

@@ -10,6 +10,7 @@ import (
 	"net"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"runtime/pprof"
 	"strings"
 	"syscall"
@@ -18,6 +19,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
+	"github.com/voorrang/voorrang/embedredis"
 	"github.com/voorrang/voorrang/hl7/mllp"
 	"github.com/voorrang/voorrang/ingest"
 	"github.com/voorrang/voorrang/ui"
@@ -50,6 +52,10 @@ type serveConfig struct {
 	log             logFlags
 	keyPrefix       string
 	demo            demoConfig // --demo: a synthetic department feeds the service (demo.go)
+
+	// Tests: the wait before the embedded redis-server is started again
+	// (nil: its backoff in real time).
+	embedSleep func(context.Context, time.Duration) error
 }
 
 func (c *serveConfig) register(fs *flag.FlagSet) {
@@ -162,7 +168,8 @@ func newService(ctx context.Context, cfg serveConfig, log *slog.Logger) (*servic
 	if err != nil {
 		return nil, err
 	}
-	rdb, closeStore, err := openRedis(context.WithoutCancel(ctx), cfg.redisURL, dataDir, cfg.memory, log)
+	embedded := embedredis.Options{Dir: filepath.Join(dataDir, "redis"), Logger: log, ForceMemory: cfg.memory, Sleep: cfg.embedSleep}
+	rdb, closeStore, err := openRedis(context.WithoutCancel(ctx), cfg.redisURL, embedded, log)
 	if err != nil {
 		return nil, err
 	}

@@ -6,7 +6,6 @@ import (
 	"log/slog"
 	neturl "net/url"
 	"os"
-	"path/filepath"
 
 	"github.com/redis/go-redis/v9"
 
@@ -15,13 +14,14 @@ import (
 )
 
 // openRedis connects to the Redis at url, or, when url is empty, starts
-// the embedded store with its data under dataDir. The returned close
-// function stops whatever was started.
-func openRedis(ctx context.Context, url, dataDir string, forceMemory bool, log *slog.Logger) (redis.UniversalClient, func(), error) {
+// the embedded store as embedded says (which restarts its redis-server
+// whenever that exits). The returned close function stops whatever was
+// started.
+func openRedis(ctx context.Context, url string, embedded embedredis.Options, log *slog.Logger) (redis.UniversalClient, func(), error) {
 	var emb *embedredis.Server
 	if url == "" {
 		var err error
-		emb, err = embedredis.Start(ctx, embedredis.Options{Dir: filepath.Join(dataDir, "redis"), Logger: log, ForceMemory: forceMemory})
+		emb, err = embedredis.Start(ctx, embedded)
 		if err != nil {
 			return nil, nil, fmt.Errorf("embedded store: %w", err)
 		}
