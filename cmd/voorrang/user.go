@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -17,6 +18,7 @@ import (
 
 	"github.com/voorrang/voorrang/access"
 	accessredis "github.com/voorrang/voorrang/access/redisstore"
+	"github.com/voorrang/voorrang/embedredis"
 )
 
 const userUsage = `Usage:
@@ -74,7 +76,8 @@ func runUser(ctx context.Context, args []string, getenv func(string) string, std
 			return errors.New("user: the embedded store needs redis-server (the in-memory store keeps no accounts); install it or pass --redis")
 		}
 	}
-	rdb, closeStore, err := openRedis(ctx, *redisURL, *dataDir, false, slog.New(slog.DiscardHandler))
+	quiet := slog.New(slog.DiscardHandler)
+	rdb, closeStore, err := openRedis(ctx, *redisURL, embedredis.Options{Dir: filepath.Join(*dataDir, "redis"), Logger: quiet}, quiet)
 	if err != nil {
 		return fmt.Errorf("%w (is the service running on this data folder? then pass --redis unix://%s/redis/redis.sock)", err, *dataDir)
 	}
