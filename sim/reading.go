@@ -99,7 +99,9 @@ func (s *Sim) report(ctx context.Context, st *study, status string, reader docto
 }
 
 // take is the simulator's own desk: the first study in the worklist's
-// reading order (worklist.Place) that want accepts.
+// reading order (worklist.Place: band, due time, site, accession) that
+// want accepts, ranked at now by the rules, escalations included; the
+// what-if simulator (package readingroom) reads in the same order.
 func (s *Sim) take(want func(site, acc string) bool) (string, string, bool) {
 	var best *study
 	var bestPlace worklist.Place
