@@ -91,6 +91,23 @@ func (r *Rules) WithEscalation(from *Rules) *Rules {
 	return &c
 }
 
+// RankingFindings returns the codes of the findings of an algorithm that
+// can move a study (not informational), in file order; none when the
+// rules do not know the algorithm or it is switched off.
+func (r *Rules) RankingFindings(algorithmID string) []string {
+	a := r.algorithm(algorithmID)
+	if a == nil || !a.enabled {
+		return nil
+	}
+	var codes []string
+	for _, f := range a.findings {
+		if !f.informational {
+			codes = append(codes, f.code)
+		}
+	}
+	return codes
+}
+
 // escalationText words the reason of an escalation after d overdue:
 // "overdue 6 h: escalated".
 func escalationText(d time.Duration) string {

@@ -10,6 +10,9 @@
 //	                            manage local accounts
 //	voorrang token new NAME ROLE
 //	                            make an integration token
+//	voorrang whatif SCENARIO.yaml
+//	                            simulate the reading room under each ranking policy
+//	voorrang scenario           write a what-if scenario made from the store's turnaround records
 //	voorrang rules              print the built-in triage rules
 //	voorrang version            print the version
 //
@@ -69,6 +72,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return runUser(ctx, args, getenv, os.Stdin, stdout, stderr)
 	case "token":
 		return runToken(args, stdout, stderr)
+	case "whatif":
+		return runWhatif(ctx, args, getenv, stdout, stderr)
+	case "scenario":
+		return runScenario(ctx, args, getenv, stdout, stderr)
 	case "rules":
 		_, err := stdout.Write(triage.DefaultRulesYAML())
 		return err
@@ -91,6 +98,8 @@ const usage = `Usage:
   voorrang user add|passwd|disable|enable|signout|list
                                        manage local accounts ("voorrang user" for help)
   voorrang token new NAME ROLE         make an integration token (VOORRANG_API_TOKENS)
+  voorrang whatif [flags] SCENARIO     simulate the reading room under each ranking policy
+  voorrang scenario [flags]            write a what-if scenario made from the store's turnaround records
   voorrang rules                       print the built-in triage rules (a --rules file to start from)
   voorrang version                     print the version
 Run "voorrang COMMAND -h" for a command's flags. Every flag can also be set

@@ -54,8 +54,9 @@ type serveConfig struct {
 	demo            demoConfig // --demo: a synthetic department feeds the service (demo.go)
 
 	// Tests: the wait before the embedded redis-server is started again
-	// (nil: its backoff in real time).
+	// (nil: its backoff in real time); the store's clock (nil: time.Now).
 	embedSleep func(context.Context, time.Duration) error
+	now        func() time.Time
 }
 
 func (c *serveConfig) register(fs *flag.FlagSet) {
@@ -174,7 +175,7 @@ func newService(ctx context.Context, cfg serveConfig, log *slog.Logger) (*servic
 		return nil, err
 	}
 	s := &service{cfg: cfg, log: log, closeStore: closeStore}
-	s.store = redisstore.New(rdb, redisstore.Options{Rules: rules, ClaimTTL: cfg.claimTTL, Logger: log, Prefix: cfg.keyPrefix,
+	s.store = redisstore.New(rdb, redisstore.Options{Rules: rules, ClaimTTL: cfg.claimTTL, Logger: log, Prefix: cfg.keyPrefix, Now: cfg.now,
 		ClosedTTL: cfg.closedTTL, Retention: cfg.retention,
 		Section: func(st *worklist.Study) string { return ui.SectionOf(sections, st) }})
 	if s.mllpLn, err = net.Listen("tcp", cfg.mllpAddr); err != nil {

@@ -94,7 +94,7 @@ func compile(sc *Scenario, site *triage.Rules) *model {
 	for _, k := range sc.Mix {
 		km := kindModel{
 			facts: triage.Facts{Priority: k.Priority, PatientClass: k.PatientClass, Modality: k.Modality,
-				ProcedureText: k.Procedure, OrderingLocation: k.Location},
+				ProcedureCode: k.ProcedureCode, ProcedureText: k.Procedure, OrderingLocation: k.Location},
 			lead:  time.Duration(k.OrderedBefore).Milliseconds(),
 			delay: -1,
 		}

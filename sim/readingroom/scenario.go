@@ -69,13 +69,15 @@ type Arrivals struct {
 // the section that reads it, the AI algorithms that read it, and its share
 // of all studies.
 type Kind struct {
-	Name         string  `yaml:"name,omitempty" json:"name,omitempty"`
-	Share        float64 `yaml:"share" json:"share"` // relative weight
-	Modality     string  `yaml:"modality" json:"modality"`
-	Procedure    string  `yaml:"procedure,omitempty" json:"procedure,omitempty"` // procedure text, as rules match it
-	Priority     string  `yaml:"priority,omitempty" json:"priority,omitempty"`   // S, A, R, P, T, C
-	PatientClass string  `yaml:"patientClass,omitempty" json:"patientClass,omitempty"`
-	Location     string  `yaml:"location,omitempty" json:"location,omitempty"` // ordering location
+	Name      string  `yaml:"name,omitempty" json:"name,omitempty"`
+	Share     float64 `yaml:"share" json:"share"` // relative weight
+	Modality  string  `yaml:"modality" json:"modality"`
+	Procedure string  `yaml:"procedure,omitempty" json:"procedure,omitempty"` // procedure text, as rules match it
+	// ProcedureCode is the department's code, which rules match too.
+	ProcedureCode string `yaml:"procedureCode,omitempty" json:"procedureCode,omitempty"`
+	Priority      string `yaml:"priority,omitempty" json:"priority,omitempty"` // S, A, R, P, T, C
+	PatientClass  string `yaml:"patientClass,omitempty" json:"patientClass,omitempty"`
+	Location      string `yaml:"location,omitempty" json:"location,omitempty"` // ordering location
 	// OrderedBefore is how long before the exam's completion it was
 	// ordered (for rules that count from the order).
 	OrderedBefore Duration `yaml:"orderedBefore,omitempty" json:"orderedBefore,omitempty"`
@@ -456,12 +458,28 @@ func (d *Duration) UnmarshalText(b []byte) error {
 // MarshalText writes whole days as "3d", anything else as Go does.
 func (d Duration) MarshalText() ([]byte, error) { return []byte(d.String()), nil }
 
+// String writes whole days as "3d", and drops zero parts: "1h30m", "5m",
+// "1m20s".
 func (d Duration) String() string {
 	const day = 24 * time.Hour
-	if t := time.Duration(d); t != 0 && t%day == 0 {
+	t := time.Duration(d)
+	switch {
+	case t != 0 && t%day == 0:
 		return strconv.FormatInt(int64(t/day), 10) + "d"
+	case t <= 0 || t%time.Second != 0:
+		return t.String()
 	}
-	return time.Duration(d).String()
+	var b strings.Builder
+	for _, u := range []struct {
+		d    time.Duration
+		name string
+	}{{time.Hour, "h"}, {time.Minute, "m"}, {time.Second, "s"}} {
+		if n := t / u.d; n > 0 {
+			b.WriteString(strconv.FormatInt(int64(n), 10) + u.name)
+			t -= n * u.d
+		}
+	}
+	return b.String()
 }
 
 // parse returns the days a shift starts on (bit 0 Monday) and its start

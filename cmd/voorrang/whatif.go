@@ -1,0 +1,174 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/voorrang/voorrang/embedredis"
+	"github.com/voorrang/voorrang/sim/readingroom"
+	"github.com/voorrang/voorrang/triage"
+	"github.com/voorrang/voorrang/worklist/redisstore"
+)
+
+// stringList is a flag that may be given more than once.
+type stringList []string
+
+func (l *stringList) String() string     { return strings.Join(*l, ",") }
+func (l *stringList) Set(v string) error { *l = append(*l, v); return nil }
+
+// runWhatif simulates a scenario under each policy and prints the table.
+func runWhatif(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("voorrang whatif", stderr)
+	rulesFile := fs.String("rules", "", "the site's triage rules file (empty: the built-in rules)")
+	var try stringList
+	fs.Var(&try, "try", "a rules `FILE` to compare as a policy of its own, named by the file (may be repeated)")
+	jsonOut := fs.String("json", "whatif.json", "write the report as JSON to this file (\"-\": standard output instead of the table; empty: none)")
+	reps := fs.Int("replications", 0, "replications (0: the scenario's, else 20)")
+	workers := fs.Int("workers", 0, "replications run at once (0: one per core)")
+	fs.Usage = func() {
+		fmt.Fprintln(fs.Output(), "Usage: voorrang whatif [flags] SCENARIO.yaml\n\nSimulates the reading room of the scenario under each policy and prints, per class of study,\nthe wait and turnaround with 95% confidence intervals and the differences from the baseline.")
+		fs.PrintDefaults()
+	}
+	if err := parseFlags(fs, args, getenv); err != nil {
+		return err
+	}
+	if fs.NArg() != 1 {
+		fs.Usage()
+		return errUsage
+	}
+	data, err := os.ReadFile(fs.Arg(0))
+	if err != nil {
+		return err
+	}
+	sc, err := readingroom.ParseScenario(data)
+	if err != nil {
+		return fmt.Errorf("%s: %w", fs.Arg(0), err)
+	}
+	if *reps > 0 {
+		sc.Replications = *reps
+	}
+	opts := readingroom.Options{Workers: *workers}
+	if opts.Rules, err = loadRules(*rulesFile); err != nil {
+		return err
+	}
+	for _, f := range try {
+		r, err := loadRules(f)
+		if err != nil {
+			return err
+		}
+		name := strings.TrimSuffix(filepath.Base(f), filepath.Ext(f))
+		opts.Extra = append(opts.Extra, readingroom.Policy{Name: name, Description: "the rules of " + f, Rules: r})
+	}
+	start := time.Now()
+	rep, err := readingroom.Run(ctx, sc, opts)
+	if err != nil {
+		return err
+	}
+	took := time.Since(start)
+	if *jsonOut == "-" {
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(rep)
+	}
+	if err := rep.WriteTable(stdout); err != nil {
+		return err
+	}
+	runs := rep.Studies * float64(rep.Replications*len(rep.Policies))
+	fmt.Fprintf(stdout, "\n%.1f s: %.0f studies simulated, %.0f a second.\n", took.Seconds(), runs, runs/took.Seconds())
+	if *jsonOut != "" {
+		data, err := json.MarshalIndent(rep, "", "  ")
+		if err != nil {
+			return err
+		}
+		if err := os.WriteFile(*jsonOut, append(data, '\n'), 0o644); err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "The report is in %s.\n", *jsonOut)
+	}
+	return nil
+}
+
+// runScenario writes a scenario made from the turnaround records in the
+// store.
+func runScenario(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("voorrang scenario", stderr)
+	redisURL := fs.String("redis", "", "Redis URL of the department's store (empty: the embedded store in --data-dir)")
+	dataDir := fs.String("data-dir", "var", "folder of the embedded store's data (the demo's is var/demo)")
+	var sites stringList
+	fs.Var(&sites, "site", "take the records of this `SITE` only (may be repeated; none: every site)")
+	days := fs.Int("days", 28, "take the studies of the last N days")
+	rulesFile := fs.String("rules", "", "the site's triage rules, to name each algorithm's finding (empty: built in)")
+	out := fs.String("out", "", "write the scenario to this file (empty: standard output)")
+	var log logFlags
+	log.register(fs)
+	fs.Usage = func() {
+		fmt.Fprintln(fs.Output(), "Usage: voorrang scenario [flags]\n\nWrites a what-if scenario (YAML, for voorrang whatif) made from the department's own turnaround\nrecords: arrivals by weekday and hour, the mix of studies, reading times, AI positive rates, readers on duty.")
+		fs.PrintDefaults()
+	}
+	if err := parseFlags(fs, args, func(k string) string {
+		if k == "VOORRANG_REDIS" {
+			return getenv("VOORRANG_REDIS_URL")
+		}
+		return getenv(k)
+	}); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 || *days <= 0 {
+		fs.Usage()
+		return errUsage
+	}
+	logger, err := log.logger(stderr)
+	if err != nil {
+		return err
+	}
+	rules, err := loadRules(*rulesFile)
+	if err != nil {
+		return err
+	}
+	rdb, closeStore, err := openRedis(ctx, *redisURL, embedredis.Options{Dir: filepath.Join(*dataDir, "redis"), Logger: logger}, logger)
+	if err != nil {
+		return err
+	}
+	defer closeStore()
+	store := redisstore.New(rdb, redisstore.Options{Logger: logger})
+	sc, err := scenarioFromStore(ctx, store, sites, time.Duration(*days)*24*time.Hour, rules)
+	if err != nil {
+		return err
+	}
+	data, err := sc.MarshalYAMLFile(" What-if scenario made by `voorrang scenario` from the department's turnaround records.\n" +
+		" Run it with `voorrang whatif FILE`. Check what records cannot know: each algorithm's\n" +
+		" prevalence, sensitivity and specificity (taken from its positive rate), and the readers'\n" +
+		" sections (none: every reader reads everything).")
+	if err != nil {
+		return err
+	}
+	if *out == "" {
+		_, err = stdout.Write(data)
+		return err
+	}
+	return os.WriteFile(*out, data, 0o644)
+}
+
+// scenarioFromStore makes a scenario of the studies completed in the last
+// window of the store's turnaround records (of studies closed since window
+// before now), up to the last completion.
+func scenarioFromStore(ctx context.Context, store *redisstore.Store, sites []string, window time.Duration, rules *triage.Rules) (*readingroom.Scenario, error) {
+	now := time.Now()
+	recs, err := store.Turnarounds(ctx, sites, now.Add(-window), now.Add(31*24*time.Hour))
+	if err != nil {
+		return nil, err
+	}
+	var last time.Time
+	for _, r := range recs {
+		if r.CompletedAt.After(last) {
+			last = r.CompletedAt
+		}
+	}
+	return readingroom.FromTurnarounds(recs, readingroom.DeriveOptions{Rules: rules, From: last.Add(-window)})
+}

@@ -1,0 +1,120 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/voorrang/voorrang/internal/redistest"
+	"github.com/voorrang/voorrang/sim"
+	"github.com/voorrang/voorrang/sim/readingroom"
+	"github.com/voorrang/voorrang/triage"
+)
+
+const smallScenario = `
+name: two readers
+horizon: 20d
+warmup: 2d
+replications: 3
+arrivals: {perDay: 200}
+mix:
+  - {share: 3, modality: CT, procedure: CT thorax, priority: R, patientClass: O, algorithms: [aidoc-pe]}
+  - {share: 1, modality: CT, procedure: CT head, priority: S, patientClass: E}
+reading: {CT: {median: 8m, p90: 15m}}
+algorithms: [{id: aidoc-pe, finding: PE, prevalence: 0.05, sensitivity: 0.9, specificity: 0.9}]
+readers: [{count: 2}]
+`
+
+// TestWhatifCommand runs `voorrang whatif` on a scenario file, with a
+// rules file of its own to try: a table on standard output, the report as
+// JSON in a file.
+func TestWhatifCommand(t *testing.T) {
+	dir := t.TempDir()
+	scenario := filepath.Join(dir, "small.yaml")
+	os.WriteFile(scenario, []byte(smallScenario), 0o644)
+	strict := filepath.Join(dir, "strict.yaml")
+	os.WriteFile(strict, []byte("otherwise: {band: routine, within: 10m}\nrules: [{name: ed, when: {patientClass: E}, band: urgent, within: 5m}]\n"), 0o644)
+	report := filepath.Join(dir, "report.json")
+	var out, errOut bytes.Buffer
+	err := run(context.Background(), []string{"whatif", "--try", strict, "--json", report, scenario},
+		func(string) string { return "" }, &out, &errOut)
+	if err != nil {
+		t.Fatalf("whatif: %v\n%s", err, errOut.String())
+	}
+	for _, want := range []string{"two readers: 3 replications of 20d", "WAIT", "TURNAROUND", "flagged:", "strict ", "rules+escalation", "Δ mean"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("the table lacks %q:\n%s", want, out.String())
+		}
+	}
+	var rep readingroom.Report
+	data, err := os.ReadFile(report)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(data, &rep); err != nil {
+		t.Fatal(err)
+	}
+	if rep.Version != 1 || len(rep.Policies) != 6 || rep.Result("strict", "patient-class:E").VsBaseline == nil {
+		t.Errorf("report: version %d, %d policies, want 1 and 6 with strict compared to fifo", rep.Version, len(rep.Policies))
+	}
+	if err := run(context.Background(), []string{"whatif"}, func(string) string { return "" }, io.Discard, io.Discard); err != errUsage {
+		t.Errorf("whatif without a scenario: %v, want a usage error", err)
+	}
+}
+
+// TestWhatifFromTheDemo runs the demo for eight simulated hours, makes a
+// scenario of the turnaround records it left in the store, and simulates
+// it: the done-when of the what-if simulator, on a small scale.
+func TestWhatifFromTheDemo(t *testing.T) {
+	rdb := redistest.Client(t)
+	done := make(chan sim.LiveStats, 1)
+	clock := sim.NewManualClock(time.Now())
+	cfg := serveConfig{httpAddr: "127.0.0.1:0", mllpAddr: "127.0.0.1:0", shutdownTimeout: 5 * time.Second,
+		redisURL: redistest.URL(t), keyPrefix: redistest.Prefix(t, rdb), now: clock.Now,
+		accession: "OBR-18,ORC-3.1,OBR-3.1,IPC-1.1", aiSenders: "AIPLATFORM", claimTTL: 20 * time.Minute,
+		demo: demoConfig{enabled: true, seed: 9, speed: 10, clock: clock, window: 8 * time.Hour,
+			done: func(st sim.LiveStats) { done <- st }}}
+	srv, err := newService(context.Background(), cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	stopped := make(chan error, 1)
+	go func() { stopped <- srv.run(ctx) }()
+	defer func() {
+		cancel()
+		if err := <-stopped; err != nil {
+			t.Errorf("run: %v", err)
+		}
+		srv.close()
+	}()
+	select {
+	case <-done:
+	case <-time.After(2 * time.Minute):
+		t.Fatal("the demo did not finish 8 simulated hours in 2 minutes")
+	}
+
+	sc, err := scenarioFromStore(context.Background(), srv.store, nil, 28*24*time.Hour, triage.DefaultRules())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(sc.Mix) < 5 || len(sc.Algorithms) == 0 || len(sc.Readers) == 0 || sc.Reading["*"].Median == 0 {
+		t.Fatalf("scenario from the demo: %d kinds, %d algorithms, %d readers, reading %v", len(sc.Mix), len(sc.Algorithms), len(sc.Readers), sc.Reading)
+	}
+	sc.Horizon, sc.Warmup, sc.Replications = readingroom.Duration(5*24*time.Hour), readingroom.Duration(24*time.Hour), 3
+	rep, err := readingroom.Run(context.Background(), sc, readingroom.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	flagged := rep.Result(readingroom.AIFirst, "flagged")
+	if flagged.N.Value == 0 || flagged.VsBaseline.Wait.Mean == nil {
+		t.Errorf("flagged studies under ai-first: %+v", flagged)
+	}
+}
