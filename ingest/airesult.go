@@ -1,6 +1,8 @@
 package ingest
 
 import (
+	"bytes"
+	"cmp"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -11,7 +13,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/voorrang/voorrang/hl7"
 	"github.com/voorrang/voorrang/triage"
 	"github.com/voorrang/voorrang/worklist"
 )
@@ -40,16 +41,27 @@ type algorithmBody struct {
 }
 
 type findingBody struct {
-	Code       string   `json:"code"`
-	Display    string   `json:"display"`
-	Positive   *bool    `json:"positive"`
-	Confidence *float64 `json:"confidence"`
-	Location   string   `json:"location"`
-	Slice      *int     `json:"slice"`
-	ViewerURL  string   `json:"viewerUrl"`
+	Code       string          `json:"code"`
+	Codes      []codingBody    `json:"codes"`
+	Display    string          `json:"display"`
+	Positive   *bool           `json:"positive"`
+	Presence   json.RawMessage `json:"presence"`
+	Confidence *float64        `json:"confidence"`
+	Location   string          `json:"location"`
+	Slice      *int            `json:"slice"`
+	ViewerURL  string          `json:"viewerUrl"`
 }
 
-const maxFindings = 100
+type codingBody struct {
+	System  string `json:"system"`
+	Code    string `json:"code"`
+	Display string `json:"display"`
+}
+
+const (
+	maxFindings = 100
+	maxCodings  = 20
+)
 
 // DecodeAIResult reads an AI result posted as JSON (POST
 // /api/v1/ai-results) into its event, strictly: a problem is a
@@ -118,11 +130,13 @@ func DecodeAIResult(body []byte, received time.Time) (worklist.Event, error) {
 			}
 			return worklist.Event{}, err
 		}
-		if err := req(at("code"), f.Code); err != nil {
+		codes, err := findingCodes(&f, at)
+		if err != nil {
 			return worklist.Event{}, err
 		}
-		if f.Positive == nil {
-			return worklist.Event{}, invalid(at("positive"), at("positive")+" is required (true or false)")
+		presence, err := findingPresence(&f, at)
+		if err != nil {
+			return worklist.Event{}, err
 		}
 		if f.Confidence == nil {
 			return worklist.Event{}, invalid(at("confidence"), at("confidence")+" is required")
@@ -140,8 +154,9 @@ func DecodeAIResult(body []byte, received time.Time) (worklist.Event, error) {
 		if f.Slice != nil {
 			loc = strings.TrimSpace(fmt.Sprintf("%s (image %d)", loc, *f.Slice))
 		}
-		r.Findings = append(r.Findings, triage.Finding{Code: f.Code, Display: f.Display, Positive: *f.Positive,
-			Confidence: *f.Confidence, Algorithm: algo, Location: loc, ViewerURL: f.ViewerURL, ProducedAt: produced})
+		r.Findings = append(r.Findings, triage.Finding{Code: f.Code, Codes: codes, Display: f.Display,
+			Presence: presence, Positive: presence == triage.Present, Confidence: *f.Confidence, Algorithm: algo,
+			Location: loc, ViewerURL: f.ViewerURL, ProducedAt: produced})
 	}
 	if r.ID == "" {
 		sum := sha256.Sum256(body)
@@ -156,125 +171,97 @@ func DecodeAIResult(body []byte, received time.Time) (worklist.Event, error) {
 		At: produced, Source: "ai:" + b.Accession + "|" + r.ID, AI: r}, nil
 }
 
-// isAI reports whether an ORU^R01 carries AI results: its sender (MSH-3)
-// is one of the mapping's AI senders, or OBR-4.3 says AI.
-func (n *normaliser) isAI(m *hl7.Message) bool {
-	app := m.Get("MSH-3")
-	for _, s := range n.mapping.AISenders {
-		if strings.EqualFold(s, app) {
-			return true
-		}
+// findingCodes checks the code and codes of a finding: one of them is
+// required; without code, the first coding's code is the finding's.
+func findingCodes(f *findingBody, at func(string) string) ([]triage.Coding, error) {
+	if len(f.Codes) > maxCodings {
+		return nil, invalid(at("codes"), fmt.Sprintf("%s lists more than %d codes", at("codes"), maxCodings))
 	}
-	return m.Get("OBR-4.3") == "AI"
+	var codes []triage.Coding
+	for i, c := range f.Codes {
+		field := at(fmt.Sprintf("codes[%d].code", i))
+		if strings.TrimSpace(c.Code) == "" {
+			return nil, invalid(field, field+" is required")
+		}
+		if len(c.Code) > 64 || len(c.System) > 256 || len(c.Display) > 256 {
+			return nil, invalid(at(fmt.Sprintf("codes[%d]", i)), at(fmt.Sprintf("codes[%d]", i))+" is too long")
+		}
+		codes = append(codes, triage.Coding{System: c.System, Code: c.Code, Display: c.Display})
+	}
+	if strings.TrimSpace(f.Code) == "" {
+		if len(codes) == 0 {
+			return nil, invalid(at("code"), at("code")+" is required (or codes)")
+		}
+		var display string
+		f.Code, display, codes = findingCoding(codes)
+		f.Display = cmp.Or(f.Display, display)
+	}
+	if len(f.Code) > 64 {
+		return nil, invalid(at("code"), at("code")+" is longer than 64 characters")
+	}
+	return codes, nil
 }
 
-// aiEvents reads AI results: one result per OBR (OBR-4 the algorithm,
-// OBR-20 the result ID), one finding per NM OBX (OBX-3 the finding, OBX-5
-// the confidence, OBX-8 A positive or N negative, OBX-17 the algorithm
-// with version and vendor), its location in the NTE after it, and the
-// viewer link in an RP OBX.
-func (n *normaliser) aiEvents(m *hl7.Message, site string, msgAt time.Time) ([]worklist.Event, error) {
-	var events []worklist.Event
-	var cur *worklist.Event
-	var last *triage.Finding
-	var viewers []string // the viewer link of each result
-	obr := 0
-	for seg := range m.Segments("") {
-		switch seg.Name() {
-		case "OBR":
-			obr++
-			g := group{"OBR": seg}
-			acc, err := n.accession(m, g)
-			if err != nil {
-				return nil, err
-			}
-			id := seg.Field(20).String()
-			if id == "" {
-				id = m.Get("MSH-3") + "-" + m.ControlID() + "-" + strconv.Itoa(obr)
-			}
-			at := firstTime(n.time(seg.Field(22)), msgAt)
-			events = append(events, worklist.Event{Kind: worklist.AIResultReceived, Site: site, Accession: acc, At: at,
-				AI: &worklist.AIResult{ID: id, ProducedAt: at, Algorithm: triage.Algorithm{
-					ID: seg.Field(4).Component(1).String(), Name: seg.Field(4).Component(2).String()}}})
-			viewers = append(viewers, "")
-			cur, last = &events[len(events)-1], nil
-		case "OBX":
-			if cur == nil {
-				return nil, &mapError{hl7.AckError{Segment: "OBX", Code: hl7.CodeSegmentSequence, Text: "OBX before any OBR"}}
-			}
-			f, ok, err := n.finding(seg, cur.AI, &viewers[len(viewers)-1])
-			if err != nil {
-				return nil, err
-			}
-			if ok {
-				cur.AI.Findings = append(cur.AI.Findings, f)
-				last = &cur.AI.Findings[len(cur.AI.Findings)-1]
-			}
-		case "NTE":
-			if last != nil && last.Location == "" {
-				last.Location = seg.Field(3).Text()
-			}
-		}
+// findingCoding returns the code and display text of a finding sent with
+// codes, and the codes to keep: the first coding's code and text; and all
+// codings, unless there is one only and it is a vendor's own, which the
+// code then says in full. So a vendor code reads the same from each route.
+func findingCoding(codes []triage.Coding) (code, display string, keep []triage.Coding) {
+	if len(codes) == 0 {
+		return "", "", nil
 	}
-	for i := range events {
-		for j := range events[i].AI.Findings {
-			if f := &events[i].AI.Findings[j]; f.ViewerURL == "" {
-				f.ViewerURL = viewers[i]
-			}
-		}
-		if len(events[i].AI.Findings) == 0 {
-			return nil, &mapError{hl7.AckError{Segment: "OBX", Code: hl7.CodeRequiredFieldMissing,
-				Text: "AI result without a finding (an NM OBX with OBX-8 A or N)"}}
-		}
+	code, display = codes[0].Code, codes[0].Display
+	if _, std := codes[0].Standard(); len(codes) == 1 && !std {
+		return code, display, nil
 	}
-	if len(events) == 0 {
-		return nil, missing("OBR", 4, "the AI result (OBR)")
-	}
-	return events, nil
+	return code, display, codes
 }
 
-func (n *normaliser) finding(seg hl7.Segment, ai *worklist.AIResult, viewer *string) (triage.Finding, bool, error) {
-	switch seg.Field(2).String() {
-	case "RP":
-		if url := seg.Field(5).Component(1).String(); url != "" && *viewer == "" {
-			*viewer = url
+// findingPresence reads whether the finding was found: positive (true or
+// false), or presence, a word (present, absent, indeterminate) or a coded
+// value ({"system": "http://snomed.info/sct", "code": "52101004"}). When
+// both are given they must agree.
+func findingPresence(f *findingBody, at func(string) string) (triage.Presence, error) {
+	var p triage.Presence
+	if raw := bytes.TrimSpace(f.Presence); len(raw) > 0 && string(raw) != "null" {
+		field := at("presence")
+		var word string
+		var coded codingBody
+		switch {
+		case json.Unmarshal(raw, &word) == nil:
+			var ok bool
+			if p, ok = triage.ParsePresence(word); !ok {
+				return "", invalid(field, field+" must be present, absent or indeterminate (or a coded value)")
+			}
+		case DecodeJSON(raw, &coded) == nil:
+			var ok bool
+			if p, ok = triage.PresenceOf(triage.Coding{System: coded.System, Code: coded.Code}); !ok {
+				return "", invalid(field, field+": code "+strconv.Quote(limit(coded.Code, 32))+" of system "+
+					strconv.Quote(limit(coded.System, 64))+" is not a presence value (SNOMED CT 52101004, 2667000, 82334004; RadLex RID28472, RID28473, RID39110)")
+			}
+		default:
+			return "", invalid(field, field+" must be a word (present, absent, indeterminate) or an object with system and code")
 		}
-		return triage.Finding{}, false, nil
-	case "NM", "ST", "CWE", "CE", "":
-	default:
-		return triage.Finding{}, false, nil
 	}
-	var f triage.Finding
-	f.Code = seg.Field(3).Component(1).String()
-	f.Display = seg.Field(3).Component(2).String()
-	switch flag := strings.ToUpper(seg.Field(8).String()); flag {
-	case "A", "AA", "H", "HH", "POS", "DET":
-		f.Positive = true
-	case "N", "NEG", "ND":
-	default:
-		return f, false, nil // not a finding (a measurement, a note)
+	switch {
+	case f.Positive == nil && p == "":
+		return "", invalid(at("positive"), at("positive")+" is required (true or false), or presence")
+	case f.Positive == nil:
+		return p, nil
+	case p != "" && (*f.Positive != (p == triage.Present)):
+		return "", invalid(at("presence"), at("presence")+" "+string(p)+" contradicts "+at("positive"))
+	case p != "":
+		return p, nil
+	case *f.Positive:
+		return triage.Present, nil
 	}
-	if f.Code == "" {
-		return f, false, missing("OBX", 3, "the finding code")
+	return triage.Absent, nil
+}
+
+// limit cuts s to n bytes for an error message.
+func limit(s string, n int) string {
+	if len(s) > n {
+		return s[:n] + "..."
 	}
-	if v := seg.Field(5).String(); v != "" {
-		c, err := strconv.ParseFloat(v, 64)
-		if err != nil || c < 0 || c > 1 {
-			return f, false, &mapError{hl7.AckError{Segment: "OBX", Sequence: 1, Field: 5, Code: hl7.CodeDataType,
-				Text: "OBX-5: the confidence must be a number from 0 to 1"}}
-		}
-		f.Confidence = c
-	}
-	method := seg.Field(17)
-	f.Algorithm = triage.Algorithm{
-		ID:      firstString(method.Component(1).String(), ai.Algorithm.ID),
-		Name:    firstString(method.Component(2).String(), ai.Algorithm.Name),
-		Version: method.Component(4).String(),
-		Vendor:  method.Component(5).String(),
-	}
-	if ai.Algorithm.Version == "" {
-		ai.Algorithm.Version, ai.Algorithm.Vendor = f.Algorithm.Version, f.Algorithm.Vendor
-	}
-	f.ProducedAt = firstTime(n.time(seg.Field(14)), ai.ProducedAt)
-	return f, true, nil
+	return s
 }

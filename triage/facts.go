@@ -6,6 +6,7 @@ import "time"
 // findings of AI algorithms on it. Codes are those of the HL7 v2 feed; case
 // does not matter. A zero time means not known (yet).
 type Facts struct {
+	Site             string    // the site (MSH-4): an algorithm's mode may differ per site
 	Priority         string    // ORC-7.6 or OBR-27.6: S stat, A asap, R routine, P pre-op, T timing critical, C callback; "" if not given
 	PatientClass     string    // PV1-2: E emergency, I inpatient, O outpatient, ...
 	Modality         string    // DICOM modality: CT, MR, DX, CR, US, NM, ...
@@ -14,6 +15,7 @@ type Facts struct {
 	OrderingLocation string    // the ward or department that ordered the study
 	OrderedAt        time.Time // when the order was placed
 	CompletedAt      time.Time // when the exam was completed (images ready to read)
+	BirthDate        time.Time // the patient's, for an algorithm's intended ages
 	Findings         []Finding // AI results, in the order they arrived
 }
 
@@ -40,4 +42,20 @@ func (f *Facts) waitingSince() time.Time {
 		return f.CompletedAt
 	}
 	return f.OrderedAt
+}
+
+// age returns the patient's age in whole years at the exam (its
+// completion, else its order, else now), if the birth date is known.
+func (f *Facts) age(now time.Time) (int, bool) {
+	if f.BirthDate.IsZero() {
+		return 0, false
+	}
+	at := f.start(fromCompleted, now)
+	y1, m1, d1 := f.BirthDate.Date()
+	y2, m2, d2 := at.Date()
+	age := y2 - y1
+	if m2 < m1 || m2 == m1 && d2 < d1 {
+		age--
+	}
+	return age, age >= 0
 }

@@ -45,7 +45,11 @@ func (r *Rules) Rank(f Facts, now time.Time) Rank {
 	entries := buf[:0]
 	ranked := false
 	for i := range f.Findings {
-		e := r.findingEntry(&f, &f.Findings[i], now)
+		e, shown := r.findingEntry(&f, &f.Findings[i], now)
+		if !shown {
+			continue
+		}
+		e.reason.Finding = i + 1
 		ranked = ranked || e.ranks
 		entries = append(entries, e)
 	}
@@ -120,42 +124,68 @@ func (ru *rule) entry(f *Facts, now time.Time) entry {
 }
 
 // findingEntry returns the entry of an AI finding: a contribution when it is
-// positive and its rules let it rank f, else a reason that says why not.
-func (r *Rules) findingEntry(f *Facts, fd *Finding, now time.Time) entry {
+// present and its rules let it rank f, else a reason that says why not. It
+// returns false for a finding that is not shown: its algorithm is off at
+// the study's site.
+func (r *Rules) findingEntry(f *Facts, fd *Finding, now time.Time) (entry, bool) {
 	alg := r.algorithm(fd.Algorithm.ID)
-	var fr *findingRule
-	var algName string
+	policy, algName := Policy{}, ""
 	if alg != nil {
-		fr = alg.finding(fd.Code)
-		algName = alg.name
+		policy, algName = alg.policy, alg.name
 	}
-	label := fd.Display
-	if fr != nil && fr.label != "" {
-		label = fr.label
+	mode, threshold := policy.at(f.Site)
+	if mode == Off {
+		return entry{}, false
 	}
-	if label == "" {
-		label = fd.Code
-	}
+	m, _, label := r.meaningOf(alg, fd)
+	label = cmp.Or(label, fd.Display, fd.Code)
 	name, sep, version := algorithmText(fd.Algorithm, algName)
-	if !fd.Positive {
-		text := "AI: no " + label + " (" + name + sep + version + ")"
-		return entry{reason: Reason{Code: ReasonAINegative, Text: text}}
+	by := " (" + name + sep + version + ")"
+	switch fd.Is() {
+	case Absent:
+		return entry{reason: Reason{Code: ReasonAINegative, Text: "AI: no " + label + by}}, true
+	case Indeterminate:
+		return entry{reason: Reason{Code: ReasonAIIndeterminate, Text: "AI: " + label + " indeterminate" + by}}, true
 	}
 
 	e := entry{reason: Reason{Code: ReasonAIInfo}}
 	var note string
 	switch {
-	case alg != nil && !alg.enabled:
+	case mode == DisplayOnly:
 		e.reason.Code, note = ReasonAIDisplayOnly, ", display only"
-	case fr == nil || fr.informational || !fr.when.match(f):
+		if !policy.Approved {
+			note += ": not approved"
+		}
+	case m == nil:
+		e.reason.Code, note = ReasonAIUnmapped, ", not mapped to a known finding"
+	case m.informational || !m.when.match(f):
 		note = ", informational"
-	case fd.Confidence < alg.minConfidence:
+	case policy.IntendedUse.outside(f, now) != "":
+		e.reason.Code, note = ReasonAIOutsideUse, ", outside intended use: "+policy.IntendedUse.outside(f, now)
+	case fd.NoConfidence && threshold > 0 || fd.Confidence < threshold:
 		e.reason.Code = ReasonAIBelowThreshold
-		note = ", below " + strconv.FormatFloat(alg.minConfidence*100, 'f', -1, 64) + "% threshold"
+		note = ", below " + strconv.FormatFloat(threshold*100, 'f', -1, 64) + "% threshold"
 	default:
 		e.reason.Code = ReasonAIFinding
-		e.ranks, e.band, e.due = true, fr.band, fr.due(f, now)
+		e.ranks, e.band, e.due = true, m.band, m.due(f, now)
 	}
-	e.reason.Text = "AI: " + label + " " + percent(fd.Confidence) + "% (" + name + sep + version + ")" + note
-	return e
+	conf := ""
+	if !fd.NoConfidence {
+		conf = " " + percent(fd.Confidence) + "%"
+	}
+	e.reason.Text = "AI: " + label + conf + by + note
+	return e, true
+}
+
+// Ranks reports whether the finding i (from 0) of f ranks it, and in which
+// band: it is present, its algorithm may prioritise at the study's site,
+// the rules know what it means and that moves the study, the study is
+// within the algorithm's intended use, and its confidence reaches the
+// threshold.
+func (r *Rules) Ranks(f *Facts, i int, now time.Time) (Band, bool) {
+	if i < 0 || i >= len(f.Findings) {
+		return 0, false
+	}
+	e, shown := r.findingEntry(f, &f.Findings[i], now)
+	return e.band, shown && e.ranks
 }

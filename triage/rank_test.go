@@ -272,7 +272,7 @@ func TestRankDefaults(t *testing.T) {
 			},
 		},
 		{
-			name: "unknown algorithm and unknown code are informational",
+			name: "an algorithm not approved is display-only; an unknown code is not mapped",
 			facts: study("", "O", "CT", oncologyCT,
 				Finding{Code: "EMPHYSEMA", Display: "Emphysema", Positive: true, Confidence: 0.6, Algorithm: Algorithm{ID: "lung-density"}},
 				Finding{Code: "EFFUSION", Display: "Pleural effusion", Positive: true, Confidence: 0.75, Algorithm: peAlgorithm},
@@ -281,8 +281,8 @@ func TestRankDefaults(t *testing.T) {
 			due:  completed.Add(72 * time.Hour),
 			reasons: []Reason{
 				{Code: ReasonPatientClass, Text: "outpatient"},
-				{Code: ReasonAIInfo, Text: "AI: Emphysema 60% (lung-density), informational"},
-				{Code: ReasonAIInfo, Text: "AI: Pleural effusion 75% (Incidental PE v2.1), informational"},
+				{Code: ReasonAIDisplayOnly, Text: "AI: Emphysema 60% (lung-density), display only: not approved"},
+				{Code: ReasonAIUnmapped, Text: "AI: Pleural effusion 75% (Incidental PE v2.1), not mapped to a known finding"},
 				waiting3h,
 			},
 		},
@@ -340,7 +340,11 @@ func checkRank(t *testing.T, got Rank, band Band, due time.Time, reasons []Reaso
 	// The reasons that placed the study carry the band they gave it, the
 	// first one the study's band; the others carry none.
 	for i, r := range got.Reasons {
-		places := !slices.Contains([]string{ReasonAIInfo, ReasonAIBelowThreshold, ReasonAIDisplayOnly, ReasonAINegative, ReasonWaiting}, r.Code)
+		places := !slices.Contains([]string{ReasonAIInfo, ReasonAIBelowThreshold, ReasonAIDisplayOnly, ReasonAINegative,
+			ReasonAIUnmapped, ReasonAIOutsideUse, ReasonAIIndeterminate, ReasonWaiting}, r.Code)
+		if ai := strings.HasPrefix(r.Code, "ai-"); ai != (r.Finding > 0) {
+			t.Errorf("reason %d %s %q refers to finding %d", i, r.Code, r.Text, r.Finding)
+		}
 		if places != (r.Band != 0) {
 			t.Errorf("reason %d %s %q has band %v", i, r.Code, r.Text, r.Band)
 		}
@@ -373,7 +377,7 @@ func rulesWith(t *testing.T, old, new string) *Rules {
 }
 
 func TestRankDisplayOnly(t *testing.T) {
-	rules := rulesWith(t, "enabled: true", "enabled: false")
+	rules := rulesWith(t, "name: Incidental PE\n", "name: Incidental PE\n    mode: display-only\n")
 	tests := []struct {
 		name    string
 		facts   Facts

@@ -14,6 +14,9 @@ type Reason struct {
 	// Band is the band the reason gave the study; zero for reasons shown
 	// beside the rank that do not place it.
 	Band Band `json:"band,omitempty"`
+	// Finding is, for the reason of an AI finding, which one: its place
+	// (from 1) among the study's findings, in the order of Facts.Findings.
+	Finding int `json:"finding,omitempty"`
 }
 
 // Reason codes. Reasons with a code of the first group placed the study;
@@ -31,7 +34,10 @@ const (
 
 	ReasonAIInfo           = "ai-info"            // a positive finding that is informational, or has no rule that matches
 	ReasonAIBelowThreshold = "ai-below-threshold" // a positive finding below its algorithm's minConfidence
-	ReasonAIDisplayOnly    = "ai-display-only"    // a positive finding of an algorithm that is switched off
+	ReasonAIDisplayOnly    = "ai-display-only"    // a positive finding of an algorithm that is display-only (or not approved) at the site
+	ReasonAIUnmapped       = "ai-unmapped"        // a positive finding no rule knows (no concept, no mapping): counted for the AI officer
+	ReasonAIOutsideUse     = "ai-outside-use"     // a positive finding on a study outside its algorithm's intended use: a warning
+	ReasonAIIndeterminate  = "ai-indeterminate"   // the algorithm looked and could not tell
 	ReasonAINegative       = "ai-negative"        // the algorithm looked and found nothing
 	ReasonWaiting          = "waiting"            // how long the study has waited: "waiting 3 h"
 )

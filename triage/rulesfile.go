@@ -40,6 +40,7 @@ func ParseRules(data []byte) (*Rules, error) {
 type rulesFile struct {
 	Rules      []ruleFile       `yaml:"rules"`
 	Otherwise  *otherwiseFile   `yaml:"otherwise"`
+	Concepts   []conceptFile    `yaml:"concepts"`
 	Algorithms []algorithmFile  `yaml:"algorithms"`
 	Escalation []escalationFile `yaml:"escalation"`
 }
@@ -70,17 +71,46 @@ type conditionFile struct {
 	Location     list `yaml:"location"`
 }
 
-type algorithmFile struct {
+type conceptFile struct {
 	ID            string        `yaml:"id"`
-	Name          string        `yaml:"name"`
-	Enabled       *bool         `yaml:"enabled"` // nil: true
-	MinConfidence float64       `yaml:"minConfidence"`
-	Findings      []findingFile `yaml:"findings"`
+	Reason        string        `yaml:"reason"`
+	Codes         list          `yaml:"codes"`
+	Informational bool          `yaml:"informational"`
+	When          conditionFile `yaml:"when"`
+	Band          string        `yaml:"band"`
+	Within        string        `yaml:"within"`
+	From          string        `yaml:"from"`
 	line          int
+}
+
+type algorithmFile struct {
+	ID            string          `yaml:"id"`
+	Name          string          `yaml:"name"`
+	Enabled       *bool           `yaml:"enabled"` // nil: true
+	Mode          string          `yaml:"mode"`
+	MinConfidence float64         `yaml:"minConfidence"`
+	Sites         []siteFile      `yaml:"sites"`
+	IntendedUse   intendedUseFile `yaml:"intendedUse"`
+	Findings      []findingFile   `yaml:"findings"`
+	line          int
+}
+
+type siteFile struct {
+	Site          string   `yaml:"site"`
+	Mode          string   `yaml:"mode"`
+	MinConfidence *float64 `yaml:"minConfidence"`
+}
+
+type intendedUseFile struct {
+	Modalities list `yaml:"modalities"`
+	BodyParts  list `yaml:"bodyParts"`
+	MinAge     *int `yaml:"minAge"`
+	MaxAge     *int `yaml:"maxAge"`
 }
 
 type findingFile struct {
 	Code          string        `yaml:"code"`
+	Concept       string        `yaml:"concept"`
 	Reason        string        `yaml:"reason"`
 	Informational bool          `yaml:"informational"`
 	When          conditionFile `yaml:"when"`
@@ -118,6 +148,12 @@ func (a *algorithmFile) UnmarshalYAML(n *yaml.Node) error {
 	type plain algorithmFile
 	a.line = n.Line
 	return n.Decode((*plain)(a))
+}
+
+func (c *conceptFile) UnmarshalYAML(n *yaml.Node) error {
+	type plain conceptFile
+	c.line = n.Line
+	return n.Decode((*plain)(c))
 }
 
 func (e *escalationFile) UnmarshalYAML(n *yaml.Node) error {
@@ -230,6 +266,8 @@ func describe(t reflect.Type, n *yaml.Node, where, key string) string {
 		return named("rule", "name")
 	case reflect.TypeFor[algorithmFile]():
 		return named("algorithm", "id")
+	case reflect.TypeFor[conceptFile]():
+		return named("concept", "id")
 	case reflect.TypeFor[escalationFile]():
 		return named("escalation", "name")
 	case reflect.TypeFor[findingFile]():
@@ -329,9 +367,27 @@ func (f *rulesFile) compile() (*Rules, error) {
 		}
 	}
 
+	r.byCode = make(map[codeKey]int)
+	conceptLines, codeLines := make(map[string]int), make(map[codeKey]int)
+	for _, cf := range f.Concepts {
+		c := p.concept(&cf, conceptLines, codeLines)
+		for _, code := range c.codes {
+			k, _ := code.key()
+			r.byCode[k] = len(r.concepts)
+		}
+		r.concepts = append(r.concepts, c)
+	}
+
 	ids := make(map[string]int)
 	for _, af := range f.Algorithms {
-		r.algorithms = append(r.algorithms, p.algorithm(&af, ids))
+		a := p.algorithm(&af, ids)
+		for _, fr := range a.findings {
+			if fr.concept != "" && r.concept(fr.concept) == nil {
+				p.add(af.line, "algorithm "+strconv.Quote(af.ID)+": finding "+strconv.Quote(fr.code),
+					"concept %q is not under concepts", fr.concept)
+			}
+		}
+		r.algorithms = append(r.algorithms, a)
 	}
 
 	escalations := make(map[string]int)
@@ -343,6 +399,78 @@ func (f *rulesFile) compile() (*Rules, error) {
 		return nil, errors.Join(p...)
 	}
 	return r, nil
+}
+
+// concept checks one concept of a rules file; ids holds the lines of those
+// before it by id, codes those of their codes.
+func (p *problems) concept(cf *conceptFile, ids map[string]int, codes map[codeKey]int) conceptRule {
+	where := "concept " + strconv.Quote(cf.ID)
+	switch line, dup := ids[cf.ID]; {
+	case cf.ID == "":
+		where = "concept"
+		p.add(cf.line, where, "id is missing")
+	case dup:
+		p.add(cf.line, where, "id already used at line %d", line)
+	default:
+		ids[cf.ID] = cf.line
+	}
+	c := conceptRule{id: cf.ID, meaning: p.meaning(cf.line, where, cf.Reason, cf.Informational, &cf.When, cf.Band, cf.Within, cf.From)}
+	for _, v := range cf.Codes {
+		code, err := parseConceptCode(v)
+		if err != nil {
+			p.add(cf.line, where, "codes: %v", err)
+			continue
+		}
+		k, _ := code.key()
+		if line, dup := codes[k]; dup {
+			p.add(cf.line, where, "code %s is already a code of the concept at line %d", v, line)
+			continue
+		}
+		codes[k] = cf.line
+		c.codes = append(c.codes, code)
+	}
+	return c
+}
+
+// parseConceptCode reads a concept's code: "SNOMED 59282003",
+// "RadLex RID4834", "RadElement RDES194".
+func parseConceptCode(s string) (Coding, error) {
+	sys, code, ok := strings.Cut(strings.TrimSpace(s), " ")
+	code = strings.TrimSpace(code)
+	if !ok || code == "" {
+		return Coding{}, fmt.Errorf("%q: want a system and a code, like \"SNOMED 59282003\", \"RadLex RID4834\" or \"RadElement RDES194\"", s)
+	}
+	valid := false
+	switch {
+	case strings.EqualFold(sys, string(SNOMED)):
+		sys = string(SNOMED)
+		valid = len(code) >= 6 && len(code) <= 18 && strings.Trim(code, "0123456789") == ""
+	case strings.EqualFold(sys, string(RadLex)):
+		sys = string(RadLex)
+		valid = numbered(strings.ToUpper(code), "RID")
+	case strings.EqualFold(sys, string(RadElement)):
+		sys = string(RadElement)
+		valid = numbered(strings.ToUpper(code), "RDES") || numbered(strings.ToUpper(code), "RDE")
+	default:
+		return Coding{}, fmt.Errorf("%q: unknown system %q (want SNOMED, RadLex or RadElement)", s, sys)
+	}
+	if !valid {
+		return Coding{}, fmt.Errorf("%q: not a %s code", s, sys)
+	}
+	return Coding{System: sys, Code: code}, nil
+}
+
+// meaning checks what a concept or a finding rule says a positive finding
+// does.
+func (p *problems) meaning(line int, where, reason string, informational bool, when *conditionFile, band, within, from string) meaning {
+	m := meaning{label: reason, informational: informational, when: p.condition(line, where, when)}
+	switch {
+	case !informational:
+		m.outcome = p.outcome(line, where, band, within, from)
+	case band != "" || within != "" || from != "" || !m.when.empty():
+		p.add(line, where, "an informational finding never moves a study: remove when, band, within and from")
+	}
+	return m
 }
 
 // algorithm checks one algorithm of a rules file; ids holds the lines of
@@ -358,15 +486,8 @@ func (p *problems) algorithm(af *algorithmFile, ids map[string]int) algorithmRul
 	default:
 		ids[af.ID] = af.line
 	}
-	if !(af.MinConfidence >= 0 && af.MinConfidence <= 1) {
-		p.add(af.line, where, "minConfidence %v: want a number from 0 to 1", af.MinConfidence)
-	}
-	alg := algorithmRule{
-		id:            af.ID,
-		name:          af.Name,
-		enabled:       af.Enabled == nil || *af.Enabled,
-		minConfidence: af.MinConfidence,
-	}
+	alg := algorithmRule{id: af.ID, name: af.Name, fromFile: true,
+		policy: p.policy(af, where)}
 	codes := make(map[string]int)
 	for _, ff := range af.Findings {
 		fw := where + ": finding " + strconv.Quote(ff.Code)
@@ -379,21 +500,63 @@ func (p *problems) algorithm(af *algorithmFile, ids map[string]int) algorithmRul
 		default:
 			codes[ff.Code] = ff.line
 		}
-		fr := findingRule{
-			code:          ff.Code,
-			label:         ff.Reason,
-			informational: ff.Informational,
-			when:          p.condition(ff.line, fw, &ff.When),
-		}
-		switch {
-		case !ff.Informational:
-			fr.outcome = p.outcome(ff.line, fw, ff.Band, ff.Within, ff.From)
-		case ff.Band != "" || ff.Within != "" || ff.From != "" || !fr.when.empty():
-			p.add(ff.line, fw, "an informational finding never moves a study: remove when, band, within and from")
+		fr := findingRule{code: ff.Code, concept: ff.Concept}
+		if ff.Concept == "" {
+			fr.meaning = p.meaning(ff.line, fw, ff.Reason, ff.Informational, &ff.When, ff.Band, ff.Within, ff.From)
+		} else {
+			fr.label = ff.Reason
+			when := p.condition(ff.line, fw, &ff.When)
+			if ff.Informational || ff.Band != "" || ff.Within != "" || ff.From != "" || !when.empty() {
+				p.add(ff.line, fw, "a finding mapped to a concept means what the concept says: remove informational, when, band, within and from")
+			}
 		}
 		alg.findings = append(alg.findings, fr)
 	}
 	return alg
+}
+
+// policy checks what the rules file says of an algorithm's use: a listed
+// algorithm is approved; its mode (or enabled), threshold, sites and
+// intended use.
+func (p *problems) policy(af *algorithmFile, where string) Policy {
+	pol := Policy{Approved: true, Mode: Prioritise, MinConfidence: af.MinConfidence}
+	if af.Mode != "" {
+		m, err := ParseMode(af.Mode)
+		if err != nil {
+			p.add(af.line, where, "%v", err)
+		}
+		pol.Mode = m
+		if af.Enabled != nil {
+			p.add(af.line, where, "give mode or enabled, not both (enabled: false is mode: display-only)")
+		}
+	} else if af.Enabled != nil && !*af.Enabled {
+		pol.Mode = DisplayOnly
+	}
+	for _, sf := range af.Sites {
+		sw := where + ": site " + strconv.Quote(sf.Site)
+		if sf.Site == "" {
+			p.add(af.line, where+": sites", "site is missing")
+			continue
+		}
+		if _, dup := pol.Sites[sf.Site]; dup {
+			p.add(af.line, sw, "given twice")
+		}
+		m, err := ParseMode(sf.Mode)
+		if err != nil {
+			p.add(af.line, sw, "%v", err)
+			continue
+		}
+		if pol.Sites == nil {
+			pol.Sites = make(map[string]SitePolicy)
+		}
+		pol.Sites[sf.Site] = SitePolicy{Mode: m, MinConfidence: sf.MinConfidence}
+	}
+	iu := af.IntendedUse
+	pol.IntendedUse = IntendedUse{Modalities: iu.Modalities, BodyParts: iu.BodyParts, MinAge: iu.MinAge, MaxAge: iu.MaxAge}
+	if err := pol.Check(); err != nil {
+		p.add(af.line, where, "%v", err)
+	}
+	return pol
 }
 
 // escalation checks one escalation rule; names holds the lines of those

@@ -19,7 +19,7 @@ func TestParseRulesErrors(t *testing.T) {
 		{
 			name: "unknown top-level key",
 			yaml: minimal + "rule: []\n",
-			want: []string{`line 2: unknown key "rule" (want rules, otherwise, algorithms or escalation)`},
+			want: []string{`line 2: unknown key "rule" (want rules, otherwise, concepts, algorithms or escalation)`},
 		},
 		{
 			name: "unknown key in a rule",
@@ -34,7 +34,51 @@ func TestParseRulesErrors(t *testing.T) {
 		{
 			name: "unknown key in a finding",
 			yaml: minimal + "algorithms:\n  - id: pe\n    findings:\n      - code: PE\n        severity: high\n",
-			want: []string{`line 6: algorithm "pe": finding "PE": unknown key "severity" (want code, reason, informational, when, band, within or from)`},
+			want: []string{`line 6: algorithm "pe": finding "PE": unknown key "severity" (want code, concept, reason, informational, when, band, within or from)`},
+		},
+		{
+			name: "concept problems",
+			yaml: minimal + `concepts:
+  - id: pe
+    codes: [SNOMED 59282003, LOINC 123, SNOMED PE, RadLex 4834]
+    band: critical
+    within: 30m
+  - id: pe2
+    codes: [snomed 59282003]
+    informational: true
+  - codes: RadElement RDES194
+    informational: true
+`,
+			want: []string{
+				`line 3: concept "pe": codes: "LOINC 123": unknown system "LOINC" (want SNOMED, RadLex or RadElement)`,
+				`line 3: concept "pe": codes: "SNOMED PE": not a SNOMED code`,
+				`line 3: concept "pe": codes: "RadLex 4834": not a RadLex code`,
+				`line 7: concept "pe2": code snomed 59282003 is already a code of the concept at line 3`,
+				`line 10: concept: id is missing`,
+			},
+		},
+		{
+			name: "mapping problems",
+			yaml: minimal + `concepts:
+  - {id: pe, codes: [SNOMED 59282003], band: critical, within: 30m}
+algorithms:
+  - id: a
+    mode: prioritize
+    enabled: true
+    sites: [{site: X, mode: sometimes}, {mode: off}]
+    intendedUse: {minAge: 18, maxAge: 12}
+    findings:
+      - {code: PE, concept: pe, band: urgent}
+      - {code: ICH, concept: ich}
+`,
+			want: []string{
+				`line 5: algorithm "a": give mode or enabled, not both (enabled: false is mode: display-only)`,
+				`line 5: algorithm "a": site "X": unknown mode "sometimes" (want prioritise, display-only or off)`,
+				`line 5: algorithm "a": sites: site is missing`,
+				`line 5: algorithm "a": intendedUse: minAge 18 is above maxAge 12`,
+				`line 11: algorithm "a": finding "PE": a finding mapped to a concept means what the concept says: remove informational, when, band, within and from`,
+				`line 5: algorithm "a": finding "ICH": concept "ich" is not under concepts`,
+			},
 		},
 		{
 			name: "bad band",
@@ -229,18 +273,22 @@ algorithms:
 			reason:  Reason{Code: ReasonDefault, Text: "no rule matched"},
 			outcome: outcome{band: Routine, within: 72 * time.Hour},
 		},
+		byCode: map[codeKey]int{},
 		algorithms: []algorithmRule{{
-			id:            "pe",
-			name:          "PE finder",
-			minConfidence: 0.75,
+			id:       "pe",
+			name:     "PE finder",
+			fromFile: true,
+			policy:   Policy{Approved: true, Mode: DisplayOnly, MinConfidence: 0.75},
 			findings: []findingRule{
 				{
-					code:    "PE",
-					label:   "embolism",
-					when:    condition{patientClass: []string{"I", "O"}},
-					outcome: outcome{band: Critical, within: 20 * time.Minute},
+					code: "PE",
+					meaning: meaning{
+						label:   "embolism",
+						when:    condition{patientClass: []string{"I", "O"}},
+						outcome: outcome{band: Critical, within: 20 * time.Minute},
+					},
 				},
-				{code: "NODULE", informational: true},
+				{code: "NODULE", meaning: meaning{informational: true}},
 			},
 		}},
 	}
@@ -277,6 +325,7 @@ func TestDefaultRulesDocumented(t *testing.T) {
 	for _, typ := range []reflect.Type{
 		reflect.TypeFor[rulesFile](), reflect.TypeFor[ruleFile](), reflect.TypeFor[otherwiseFile](),
 		reflect.TypeFor[conditionFile](), reflect.TypeFor[algorithmFile](), reflect.TypeFor[findingFile](), reflect.TypeFor[escalationFile](),
+		reflect.TypeFor[conceptFile](), reflect.TypeFor[siteFile](), reflect.TypeFor[intendedUseFile](),
 	} {
 		for i := range typ.NumField() {
 			if f := typ.Field(i); f.IsExported() && !strings.Contains(comments.String(), yamlName(f)) {

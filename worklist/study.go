@@ -281,9 +281,12 @@ func (s *Study) Rerank(rules *triage.Rules, now time.Time) {
 // Facts returns what triage ranks the study by.
 func (s *Study) Facts() triage.Facts {
 	f := triage.Facts{
-		Priority: s.Priority, PatientClass: s.PatientClass, Modality: s.Modality,
+		Site: s.Site, Priority: s.Priority, PatientClass: s.PatientClass, Modality: s.Modality,
 		ProcedureCode: s.ProcedureCode, ProcedureText: s.ProcedureText,
 		OrderingLocation: s.OrderingLocation, OrderedAt: s.OrderedAt, CompletedAt: s.CompletedAt,
+	}
+	if b, err := time.Parse(time.DateOnly, s.Patient.BirthDate); err == nil {
+		f.BirthDate = b
 	}
 	for _, r := range s.Results {
 		f.Findings = append(f.Findings, r.Findings...)

@@ -64,21 +64,23 @@ test('findings carry the tier they gave the study', () => {
     rank: {
       band: 'critical',
       reasons: [
-        { code: 'ai-finding', text: 'AI: incidental PE 94% (Incidental PE v2.1)' },
+        { code: 'ai-finding', text: 'AI: incidental PE 94% (Incidental PE v2.1)', finding: 1 },
         { code: 'priority', text: 'STAT order' },
-        { code: 'ai-finding', text: 'AI: fracture 81% (BoneView v3)' },
-        { code: 'ai-info', text: 'AI: nodule 60% (Lung v1), informational' },
+        { code: 'ai-finding', text: 'AI: fracture 81% (BoneView v3)', finding: 2 },
+        { code: 'ai-info', text: 'AI: nodule 60% (Lung v1), informational', finding: 4 },
+        { code: 'ai-negative', text: 'AI: no X (BoneView v3)', finding: 3 },
       ],
     },
     results: [
       { id: 'a', algorithm: { id: 'pe' }, findings: [{ code: 'PE', positive: true, confidence: 0.94 }] },
       { id: 'b', algorithm: { id: 'fx' }, findings: [{ code: 'FX', positive: true, confidence: 0.81 }, { code: 'X', positive: false, confidence: 0.1 }] },
       { id: 'c', algorithm: { id: 'ln' }, findings: [{ code: 'LN', positive: true, confidence: 0.6 }] },
+      { id: 'd', algorithm: { id: 'off' }, findings: [{ code: 'OFF', positive: true, confidence: 0.9 }] }, // no reason: off
     ],
   };
   assert.deepEqual(fmt.findings(study).map(f => [f.finding.code, f.tier]), [['PE', 'critical'], ['FX', 'flag'], ['LN', 'info']]);
   study.rank.reasons[2].band = 'urgent'; // a server that names each reason's band
-  assert.deepEqual(fmt.findings(study).map(f => [f.finding.code, f.tier]), [['PE', 'critical'], ['FX', 'urgent'], ['LN', 'info']]);
+  assert.deepEqual(fmt.findings(study).map(f => [f.finding.code, f.tier, f.index]), [['PE', 'critical', 1], ['FX', 'urgent', 2], ['LN', 'info', 4]]);
 });
 
 test('claimHeld ignores an expired claim', () => {

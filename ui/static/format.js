@@ -115,30 +115,33 @@ export function pacsUrl(template, study) {
   return template.replace(/\{(accession|mrn|site|studyUID)\}/g, (_, k) => encodeURIComponent(values[k] || ''));
 }
 
-// findings lists the study's positive AI findings, each with the tier it
-// gave the study: the band it caused, or "info" when it did not rank it.
+// findings lists the study's AI findings that are shown as badges: the
+// positive and indeterminate ones whose algorithm is not switched off.
+// Each carries the tier it gave the study: the band it caused, "flag" when
+// it contributed but a more urgent reason placed the study, or "info" when
+// it did not rank it; and the reason that says why (reason.code: ai-finding,
+// ai-info, ai-display-only, ai-below-threshold, ai-outside-use (a warning),
+// ai-unmapped, ai-indeterminate).
 //
-// A reason of code "ai-finding" is a finding that ranked the study; its
-// band is reason.band when the server sends it, else the study's band when
-// it is the first (most urgent) reason, else "flag" (it contributed, but a
-// more urgent reason placed the study).
+// Every AI reason names its finding: reason.finding counts the study's
+// findings from 1, result by result. A finding with no reason is not shown
+// (its algorithm is off at the study's site).
 export function findings(study) {
   const reasons = (study.rank && study.rank.reasons) || [];
-  const used = new Set();
+  const byFinding = new Map();
+  reasons.forEach((r, i) => { if (r.finding) byFinding.set(r.finding, i); });
   const out = [];
+  let n = 0;
   for (const r of study.results || []) {
     for (const f of r.findings || []) {
-      if (!f.positive) continue;
-      const pct = ' ' + percent(f.confidence) + ' (';
-      const i = reasons.findIndex((rs, j) => !used.has(j) && rs.code && rs.code.startsWith('ai-') &&
-        rs.code !== 'ai-negative' && rs.text && rs.text.includes(pct));
+      n++;
+      const i = byFinding.get(n);
+      if (i === undefined) continue;
+      const rs = reasons[i];
+      if (rs.code === 'ai-negative') continue;
       let tier = 'info';
-      if (i >= 0) {
-        used.add(i);
-        const rs = reasons[i];
-        if (rs.code === 'ai-finding') tier = rs.band || (i === 0 ? study.rank.band : 'flag');
-      }
-      out.push({ finding: f, algorithm: f.algorithm && f.algorithm.id ? f.algorithm : r.algorithm, tier, resultId: r.id });
+      if (rs.code === 'ai-finding') tier = rs.band || (i === 0 ? study.rank.band : 'flag');
+      out.push({ finding: f, algorithm: f.algorithm && f.algorithm.id ? f.algorithm : r.algorithm, tier, resultId: r.id, index: n, reason: rs });
     }
   }
   const order = t => (t === 'info' ? 9 : t === 'flag' ? 5 : bandOrder(t));

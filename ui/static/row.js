@@ -6,6 +6,11 @@ import * as fmt from './format.js';
 
 const BAND_LABEL = { critical: 'Critical', urgent: 'Urgent', routine: 'Routine' };
 const SEX = { M: 'M', F: 'F', O: 'X', U: '?' };
+// What a badge says of a finding that did not rank the study, by reason code.
+const NOTE = {
+  'ai-display-only': 'display only', 'ai-outside-use': 'outside use', 'ai-unmapped': 'unmapped',
+  'ai-below-threshold': 'below threshold', 'ai-indeterminate': 'indeterminate', 'ai-info': 'info',
+};
 
 export class Row {
   constructor(study) {
@@ -84,21 +89,21 @@ export class Row {
 
   updateBadges(study) {
     const list = fmt.findings(study);
-    const sig = JSON.stringify(list.map(x => [x.tier, x.finding.code, x.finding.display, x.finding.confidence, x.finding.viewerUrl]));
+    const sig = JSON.stringify(list.map(x => [x.tier, x.reason.code, x.reason.text, x.finding.code, x.finding.display, x.finding.viewerUrl]));
     if (sig === this.badgesSig) return;
     this.badgesSig = sig;
-    const items = list.map(({ finding: f, algorithm: alg, tier }) => {
+    const items = list.map(({ finding: f, algorithm: alg, tier, reason }) => {
       const title = [
-        (f.display || f.code) + (f.display && f.code ? ' (' + f.code + ')' : '') + ' ' + fmt.percent(f.confidence),
+        reason.text,
         alg ? [alg.name, alg.version, alg.vendor && '(' + alg.vendor + ')'].filter(Boolean).join(' ') : '',
         f.location || '',
-        tier === 'info' ? 'informational: does not move the study' : tier === 'flag' ? 'contributes to the rank' : 'made the study ' + tier,
       ].filter(Boolean).join(' · ');
-      const label = [h('span', { class: 'finding', text: f.display || f.code }), h('span', { class: 'tier', text: tier === 'flag' ? 'ranked' : tier })];
+      const note = tier !== 'info' ? (tier === 'flag' ? 'ranked' : tier) : NOTE[reason.code] || 'info';
+      const label = [h('span', { class: 'finding', text: f.display || f.code }), h('span', { class: 'tier', text: note })];
       const inner = f.viewerUrl && /^https?:/i.test(f.viewerUrl)
         ? h('a', { href: f.viewerUrl, target: '_blank', rel: 'noopener noreferrer', title: title + ' · open in the AI viewer' }, ...label)
         : h('span', { title }, ...label);
-      return h('li', { class: 'badge tier-' + tier }, inner);
+      return h('li', { class: 'badge tier-' + tier + (reason.code === 'ai-outside-use' ? ' warn' : '') }, inner);
     });
     this.e.badges.replaceChildren(...items);
     this.e.badges.hidden = items.length === 0;
