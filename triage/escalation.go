@@ -92,16 +92,26 @@ func (r *Rules) WithEscalation(from *Rules) *Rules {
 }
 
 // RankingFindings returns the codes of the findings of an algorithm that
-// can move a study (not informational), in file order; none when the
-// rules do not know the algorithm or it is switched off.
+// can move a study (not informational, by their own rule or their
+// concept's), in file order; none when the rules do not know the algorithm
+// or it may not prioritise (at a site with no mode of its own).
 func (r *Rules) RankingFindings(algorithmID string) []string {
 	a := r.algorithm(algorithmID)
-	if a == nil || !a.enabled {
+	if a == nil {
+		return nil
+	}
+	if mode, _ := a.policy.at(""); mode != Prioritise {
 		return nil
 	}
 	var codes []string
 	for _, f := range a.findings {
-		if !f.informational {
+		m := &f.meaning
+		if f.concept != "" {
+			if c := r.concept(f.concept); c != nil {
+				m = &c.meaning
+			}
+		}
+		if !m.informational {
 			codes = append(codes, f.code)
 		}
 	}
