@@ -14,6 +14,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/valyala/fasthttp/fasthttpadaptor"
+
+	"github.com/voorrang/voorrang/stats"
 )
 
 // A Server serves Voorrang over HTTP.
@@ -25,6 +27,9 @@ type Server struct {
 	now      func() time.Time
 	hub      *hub     // the websocket clients of GET /ws
 	origins  []string // Config.AllowedOrigins
+
+	statsStore StatsStore // nil: the statistics answer 503
+	calendar   *stats.Calendar
 }
 
 // Config holds what the HTTP side needs from the rest of the service.
@@ -48,6 +53,12 @@ type Config struct {
 	// AllowedOrigins are the browser origins, besides the server's own
 	// host, that may open the websocket, e.g. "https://pacs.example.org".
 	AllowedOrigins []string
+	// Stats reads the records of the statistics; nil means Store, when it
+	// can.
+	Stats StatsStore
+	// Calendar holds the sites' time zones and working hours; nil means
+	// Europe/Amsterdam, Monday to Friday 08:00 to 17:00.
+	Calendar *stats.Calendar
 }
 
 // New returns a Server with its routes.
@@ -67,6 +78,13 @@ func New(cfg Config) *Server {
 	}
 	if s.now == nil {
 		s.now = time.Now
+	}
+	s.statsStore, s.calendar = cfg.Stats, cfg.Calendar
+	if ss, ok := cfg.Store.(StatsStore); ok && s.statsStore == nil {
+		s.statsStore = ss
+	}
+	if s.calendar == nil {
+		s.calendar = &stats.Calendar{}
 	}
 	s.app = fiber.New(fiber.Config{
 		AppName:               "voorrang",
@@ -92,7 +110,9 @@ func New(cfg Config) *Server {
 		metrics(c.Context())
 		return nil
 	})
-	s.routes(s.app.Group("/api/v1"))
+	api := s.app.Group("/api/v1")
+	s.routes(api)
+	s.statsRoutes(api)
 	s.app.Get("/api/v1/sections", func(c *fiber.Ctx) error { return c.JSON(s.sections) })
 	s.app.Get("/ws", s.checkWS, s.upgradeWS())
 	s.static(s.app, cfg)

@@ -55,3 +55,13 @@ type Page struct {
 	// More is true when further studies match beyond this page.
 	More bool `json:"more"`
 }
+
+// A Waiting is a study on the reading list as the backlog statistics see
+// it: its rank and since when it waits.
+type Waiting struct {
+	Site      string      `json:"site"`
+	Accession string      `json:"accession"`
+	Band      triage.Band `json:"band"`
+	Due       time.Time   `json:"due"`
+	ReadyAt   time.Time   `json:"readyAt"` // see Study.ReadyAt
+}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"strings"
 	"testing"
 	"time"
 )
@@ -31,5 +32,36 @@ func TestDaysFlag(t *testing.T) {
 	d := 400 * 24 * time.Hour
 	if s := (days{&d}).String(); s != "400d" {
 		t.Errorf("String() = %q, want 400d", s)
+	}
+}
+
+func TestLoadCalendar(t *testing.T) {
+	tests := []struct {
+		zone, sites, hours string
+		wantErr            string
+	}{
+		{"Europe/Amsterdam", "", "08-17", ""},
+		{"Europe/Amsterdam", "CURACAO=America/Curacao, ARUBA=America/Aruba", "7-16", ""},
+		{"Mars/Olympus", "", "08-17", "--time-zone"},
+		{"Europe/Amsterdam", "CURACAO", "08-17", "--site-time-zones"},
+		{"Europe/Amsterdam", "X=Nowhere/Else", "08-17", "--site-time-zones"},
+		{"Europe/Amsterdam", "", "17-08", "--working-hours"},
+		{"Europe/Amsterdam", "", "nine to five", "--working-hours"},
+	}
+	for _, tt := range tests {
+		c, err := loadCalendar(tt.zone, tt.sites, tt.hours)
+		switch {
+		case tt.wantErr == "" && err != nil:
+			t.Errorf("%v: %v", tt, err)
+		case tt.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tt.wantErr)):
+			t.Errorf("%v: error %v, want one about %s", tt, err, tt.wantErr)
+		}
+		if err == nil && tt.sites != "" && c.Zone("CURACAO").String() != "America/Curacao" {
+			t.Errorf("CURACAO is in %v", c.Zone("CURACAO"))
+		}
+	}
+	c, _ := loadCalendar("Europe/Amsterdam", "", "07-16")
+	if c.Working("ZHWEST", time.Date(2026, 11, 23, 6, 30, 0, 0, time.UTC)) != true {
+		t.Error("07:30 on a Monday is not working time from 07")
 	}
 }

@@ -29,6 +29,7 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	_ "time/tzdata" // the sites' time zones, also where the system has no zone database
 
 	"github.com/voorrang/voorrang/triage"
 )

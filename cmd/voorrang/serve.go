@@ -40,6 +40,9 @@ type serveConfig struct {
 	claimTTL        time.Duration
 	closedTTL       time.Duration
 	retention       time.Duration
+	timeZone        string
+	siteZones       string
+	workingHours    string
 	pacsURL         string
 	sectionsFile    string
 	cpuProfile      string
@@ -73,6 +76,9 @@ func (c *serveConfig) register(fs *flag.FlagSet) {
 	c.closedTTL, c.retention = 14*24*time.Hour, 400*24*time.Hour
 	fs.Var(days{&c.closedTTL}, "closed-ttl", "how long a reported or cancelled study is kept after its last change (its turnaround record stays), e.g. 14d")
 	fs.Var(days{&c.retention}, "retention", "how long turnaround records are kept for the statistics, from the day their study closed, e.g. 400d")
+	fs.StringVar(&c.timeZone, "time-zone", "Europe/Amsterdam", "time zone of the sites for the statistics (days, hours of the week, working hours)")
+	fs.StringVar(&c.siteZones, "site-time-zones", "", "sites in another time zone than --time-zone, e.g. CURACAO=America/Curacao,ARUBA=America/Aruba")
+	fs.StringVar(&c.workingHours, "working-hours", "08-17", "working hours, Monday to Friday, for the statistics: from-to in whole hours")
 	fs.StringVar(&c.origins, "allowed-origins", "", "origins besides the service's own whose pages may open the websocket, comma-separated (e.g. https://pacs.example.org)")
 	fs.StringVar(&c.sectionsFile, "sections", "", "sections file (YAML: name, modalities, procedures patterns); empty: neuro, chest, abdomen, msk")
 	fs.StringVar(&c.pacsURL, "pacs-url-template", "", "the panel's \"open in PACS\" link, with {accession}, {mrn}, {site} and {studyUID}, e.g. https://pacs.example.org/viewer?acc={accession}")
@@ -152,6 +158,10 @@ func newService(ctx context.Context, cfg serveConfig, log *slog.Logger) (*servic
 	if err != nil {
 		return nil, err
 	}
+	calendar, err := loadCalendar(cfg.timeZone, cfg.siteZones, cfg.workingHours)
+	if err != nil {
+		return nil, err
+	}
 	mapping := ingest.DefaultMapping()
 	if mapping.Accession, err = ingest.ParsePaths(cfg.accession); err != nil {
 		return nil, fmt.Errorf("--accession-fields: %w", err)
@@ -202,7 +212,7 @@ func newService(ctx context.Context, cfg serveConfig, log *slog.Logger) (*servic
 		log.Warn("mllp: connections are accepted from any address; name the interface engines' networks with --mllp-allow")
 	}
 	s.http = ui.New(ui.Config{Store: s.store, Logger: log, Version: version, Metrics: s.metrics(), PACSURLTemplate: cfg.pacsURL, Sections: sections,
-		AllowedOrigins: splitList(cfg.origins)})
+		AllowedOrigins: splitList(cfg.origins), Calendar: calendar})
 	return s, nil
 }
 

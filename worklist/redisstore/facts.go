@@ -9,6 +9,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/voorrang/voorrang/triage"
 	"github.com/voorrang/voorrang/worklist"
 )
 
@@ -87,4 +88,43 @@ func later(a, b time.Time) time.Time {
 		return a
 	}
 	return b
+}
+
+// Waiting returns the studies on the reading lists of sites (all sites
+// when empty), with their rank and since when they wait, read from the
+// rankings and waiting indexes in one round trip (no study is read).
+func (s *Store) Waiting(ctx context.Context, sites []string) ([]worklist.Waiting, error) {
+	if len(sites) == 0 {
+		var err error
+		if sites, err = s.Sites(ctx); err != nil {
+			return nil, err
+		}
+	}
+	sites = slices.DeleteFunc(slices.Clone(sites), func(s string) bool { return !validID(s) })
+	pipe := s.rdb.Pipeline()
+	ranks := make([]*redis.ZSliceCmd, len(sites))
+	ready := make([]*redis.ZSliceCmd, len(sites))
+	for i, site := range sites {
+		ranks[i] = pipe.ZRangeWithScores(ctx, s.keys.ranking(site), 0, -1)
+		ready[i] = pipe.ZRangeWithScores(ctx, s.keys.waiting(site), 0, -1)
+	}
+	if len(sites) > 0 {
+		if _, err := pipe.Exec(ctx); err != nil && !errors.Is(err, redis.Nil) {
+			return nil, fmt.Errorf("read the reading lists: %w", err)
+		}
+	}
+	var out []worklist.Waiting
+	for i, site := range sites {
+		readyAt := make(map[string]time.Time, len(ready[i].Val()))
+		for _, z := range ready[i].Val() {
+			acc, _ := z.Member.(string)
+			readyAt[acc] = time.UnixMilli(int64(z.Score)).UTC()
+		}
+		for _, z := range ranks[i].Val() {
+			acc, _ := z.Member.(string)
+			band, due := triage.SplitScore(int64(z.Score))
+			out = append(out, worklist.Waiting{Site: site, Accession: acc, Band: band, Due: due, ReadyAt: readyAt[acc]})
+		}
+	}
+	return out, nil
 }

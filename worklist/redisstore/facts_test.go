@@ -278,3 +278,32 @@ func uvarintLen(b []byte) (int, int) {
 	}
 	return 0, len(b)
 }
+
+// TestWaiting: the backlog is read from the rankings: each waiting study
+// with its band, due time and since when it waits.
+func TestWaiting(t *testing.T) {
+	s, clk := newTestStore(t)
+	ctx := context.Background()
+	mustApply(t, s, order(worklist.ExamCompleted, "ZHWEST", "W1", t0, nil))
+	mustApply(t, s, order(worklist.OrderPlaced, "ZHWEST", "W2", t0, nil)) // not yet waiting
+	clk.Add(time.Minute)
+	// Images proven by an AI result: waiting since it came.
+	mustApply(t, s, order(worklist.OrderPlaced, "ZHOOST", "O1", t0, nil))
+	mustApply(t, s, aiResult("ZHOOST", "O1", "r1", "PE", true, 0.9))
+	mustApply(t, s, order(worklist.ExamCompleted, "ZHOOST", "O2", t0, nil))
+	mustApply(t, s, report("ZHOOST", "O2", t0.Add(time.Hour), "Jansen"))
+	w, err := s.Waiting(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	slices.SortFunc(w, func(a, b worklist.Waiting) int { return strings.Compare(a.Accession, b.Accession) })
+	if len(w) != 2 {
+		t.Fatalf("waiting %+v, want O1 and W1", w)
+	}
+	if o := w[0]; o.Accession != "O1" || o.Site != "ZHOOST" || o.Band != triage.Critical || !o.ReadyAt.Equal(t0.Add(time.Minute)) || !o.Due.Equal(t0.Add(-48*time.Hour+30*time.Minute)) { // due from the order: no exam completion
+		t.Errorf("O1 %+v", o)
+	}
+	if o := w[1]; o.Accession != "W1" || o.Band != triage.Routine || !o.ReadyAt.Equal(t0) || !o.Due.Equal(t0.Add(72*time.Hour)) {
+		t.Errorf("W1 %+v", o)
+	}
+}
