@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"fmt"
 	"strconv"
 	"strings"
@@ -11,8 +12,10 @@ import (
 
 // loadCalendar reads the statistics' calendar: the default time zone,
 // sites in other zones ("SITE=Zone,..."), and the working hours ("08-17").
+// Empty values are the defaults: Europe/Amsterdam, 08-17.
 func loadCalendar(zone, siteZones, hours string) (*stats.Calendar, error) {
 	c := &stats.Calendar{Zones: map[string]*time.Location{}}
+	zone, hours = cmp.Or(zone, "Europe/Amsterdam"), cmp.Or(hours, "08-17")
 	var err error
 	if c.Default, err = time.LoadLocation(zone); err != nil {
 		return nil, fmt.Errorf("--time-zone: %w", err)

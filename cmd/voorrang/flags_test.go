@@ -41,6 +41,7 @@ func TestLoadCalendar(t *testing.T) {
 		wantErr            string
 	}{
 		{"Europe/Amsterdam", "", "08-17", ""},
+		{"", "", "", ""}, // the defaults
 		{"Europe/Amsterdam", "CURACAO=America/Curacao, ARUBA=America/Aruba", "7-16", ""},
 		{"Mars/Olympus", "", "08-17", "--time-zone"},
 		{"Europe/Amsterdam", "CURACAO", "08-17", "--site-time-zones"},
