@@ -32,6 +32,7 @@ func (s *Server) statsRoutes(api fiber.Router) {
 	api.Get("/stats/backlog", s.getBacklog)
 	api.Get("/stats/reads", s.getReads)
 	api.Get("/stats/trend", s.getTrend)
+	api.Get("/stats/ai", s.getAI)
 }
 
 // A statsQuery is what a statistics request asks: the period, the sites
@@ -243,10 +244,24 @@ func (s *Server) getTrend(c *fiber.Ctx) error {
 	return c.JSON(fiber.Map{"period": q.period(s.calendar), "days": stats.Trend(facts, q.From, q.To, q.Filter, s.calendar)})
 }
 
+// getAI answers the performance of each AI algorithm, per site and in
+// all.
+func (s *Server) getAI(c *fiber.Ctx) error {
+	q, err := s.readStatsQuery(c)
+	if err != nil {
+		return err
+	}
+	facts, err := s.facts(c.UserContext(), q)
+	if err != nil {
+		return err
+	}
+	return c.JSON(fiber.Map{"period": q.period(s.calendar), "algorithms": stats.AIPerformances(facts, q.Filter, s.calendar)})
+}
+
 // getOverview answers all a manager's page shows, from one read of the
 // records: turnaround of each interval (grouped by ?by=, band by
 // default), its distribution, compliance by band, the backlog now and by
-// hour, reads per hour and the trend by day.
+// hour, reads per hour, the trend by day and the AI table.
 func (s *Server) getOverview(c *fiber.Ctx) error {
 	q, err := s.readStatsQuery(c)
 	if err != nil {
@@ -285,6 +300,7 @@ func (s *Server) getOverview(c *fiber.Ctx) error {
 		"backlogByHour": stats.BacklogByHour(facts, open, q.From, q.To, cal),
 		"readsByHour":   stats.ReadsByHour(facts, q.From, q.To, cal),
 		"trend":         stats.Trend(facts, q.From, q.To, q.Filter, cal),
+		"ai":            stats.AIPerformances(facts, q.Filter, cal),
 	})
 }
 

@@ -153,3 +153,34 @@ func TestStatsRefusesBadQueries(t *testing.T) {
 		})
 	}
 }
+
+// TestStatsAI: the AI table from studies flagged, read and judged through
+// the API.
+func TestStatsAI(t *testing.T) {
+	s, store := newTestServer(t)
+	seedReports(t, s, store)
+	// The reader agreed with the PE after the report.
+	do(t, s, "POST", "/api/v1/ai-results/aidoc-20261123-0001/feedback",
+		mustJSON(t, map[string]any{"site": "ZHWEST", "accession": "W26000101", "by": "dr. Jansen", "agree": true})).wantOK(t, 200, nil)
+	var got struct {
+		Algorithms []struct {
+			Algorithm, Site             string
+			Results, Positive, Critical int
+			CriticalInTime              int
+			PPV                         *struct {
+				Value float64
+				N     int
+			}
+			Flagged struct{ Median *int64 }
+		}
+	}
+	do(t, s, "GET", "/api/v1/stats/ai?from=2026-11-23&to=2026-11-23", nil).wantOK(t, 200, &got)
+	if len(got.Algorithms) != 2 {
+		t.Fatalf("rows %+v, want aidoc-pe in all and at ZHWEST", got.Algorithms)
+	}
+	a := got.Algorithms[0]
+	if a.Algorithm != "aidoc-pe" || a.Site != "all" || a.Results != 1 || a.Positive != 1 || a.PPV == nil || a.PPV.Value != 1 || a.PPV.N != 1 ||
+		a.Critical != 1 || a.CriticalInTime != 0 || a.Flagged.Median == nil || *a.Flagged.Median != 13745 {
+		t.Errorf("aidoc-pe %+v", a)
+	}
+}
