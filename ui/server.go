@@ -30,6 +30,8 @@ type Server struct {
 
 	statsStore StatsStore // nil: the statistics answer 503
 	calendar   *stats.Calendar
+	whatIf     WhatIfSource  // Config.WhatIf
+	whatIfSlot chan struct{} // one simulation at a time
 }
 
 // Config holds what the HTTP side needs from the rest of the service.
@@ -59,6 +61,9 @@ type Config struct {
 	// Calendar holds the sites' time zones and working hours; nil means
 	// Europe/Amsterdam, Monday to Friday 08:00 to 17:00.
 	Calendar *stats.Calendar
+	// WhatIf is where the what-if routes read the department's records
+	// and rules (the store); nil answers them 404.
+	WhatIf WhatIfSource
 }
 
 // New returns a Server with its routes.
@@ -72,7 +77,7 @@ func New(cfg Config) *Server {
 		limit = 1 << 20
 	}
 	s := &Server{logger: log, store: cfg.Store, sections: cfg.Sections, now: cfg.Now,
-		hub: newHub(cfg.Store, log), origins: cfg.AllowedOrigins}
+		hub: newHub(cfg.Store, log), origins: cfg.AllowedOrigins, whatIf: cfg.WhatIf, whatIfSlot: make(chan struct{}, 1)}
 	if s.sections == nil {
 		s.sections = DefaultSections()
 	}
@@ -113,6 +118,7 @@ func New(cfg Config) *Server {
 	api := s.app.Group("/api/v1")
 	s.routes(api)
 	s.statsRoutes(api)
+	s.whatIfRoutes(api)
 	s.app.Get("/api/v1/sections", func(c *fiber.Ctx) error { return c.JSON(s.sections) })
 	s.app.Get("/ws", s.checkWS, s.upgradeWS())
 	s.static(s.app, cfg)

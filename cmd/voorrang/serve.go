@@ -212,7 +212,7 @@ func newService(ctx context.Context, cfg serveConfig, log *slog.Logger) (*servic
 		log.Warn("mllp: connections are accepted from any address; name the interface engines' networks with --mllp-allow")
 	}
 	s.http = ui.New(ui.Config{Store: s.store, Logger: log, Version: version, Metrics: s.metrics(), PACSURLTemplate: cfg.pacsURL, Sections: sections,
-		AllowedOrigins: splitList(cfg.origins), Calendar: calendar})
+		AllowedOrigins: splitList(cfg.origins), Calendar: calendar, WhatIf: s.store})
 	return s, nil
 }
 

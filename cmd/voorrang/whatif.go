@@ -12,7 +12,6 @@ import (
 
 	"github.com/voorrang/voorrang/embedredis"
 	"github.com/voorrang/voorrang/sim/readingroom"
-	"github.com/voorrang/voorrang/triage"
 	"github.com/voorrang/voorrang/worklist/redisstore"
 )
 
@@ -137,7 +136,7 @@ func runScenario(ctx context.Context, args []string, getenv func(string) string,
 	}
 	defer closeStore()
 	store := redisstore.New(rdb, redisstore.Options{Logger: logger})
-	sc, err := scenarioFromStore(ctx, store, sites, time.Duration(*days)*24*time.Hour, rules)
+	sc, err := readingroom.FromStore(ctx, store, sites, time.Now(), time.Duration(*days)*24*time.Hour, readingroom.DeriveOptions{Rules: rules})
 	if err != nil {
 		return err
 	}
@@ -153,22 +152,4 @@ func runScenario(ctx context.Context, args []string, getenv func(string) string,
 		return err
 	}
 	return os.WriteFile(*out, data, 0o644)
-}
-
-// scenarioFromStore makes a scenario of the studies completed in the last
-// window of the store's turnaround records (of studies closed since window
-// before now), up to the last completion.
-func scenarioFromStore(ctx context.Context, store *redisstore.Store, sites []string, window time.Duration, rules *triage.Rules) (*readingroom.Scenario, error) {
-	now := time.Now()
-	recs, err := store.Turnarounds(ctx, sites, now.Add(-window), now.Add(31*24*time.Hour))
-	if err != nil {
-		return nil, err
-	}
-	var last time.Time
-	for _, r := range recs {
-		if r.CompletedAt.After(last) {
-			last = r.CompletedAt
-		}
-	}
-	return readingroom.FromTurnarounds(recs, readingroom.DeriveOptions{Rules: rules, From: last.Add(-window)})
 }

@@ -15,7 +15,6 @@ import (
 	"github.com/voorrang/voorrang/internal/redistest"
 	"github.com/voorrang/voorrang/sim"
 	"github.com/voorrang/voorrang/sim/readingroom"
-	"github.com/voorrang/voorrang/triage"
 )
 
 const smallScenario = `
@@ -101,7 +100,7 @@ func TestWhatifFromTheDemo(t *testing.T) {
 		t.Fatal("the demo did not finish 8 simulated hours in 2 minutes")
 	}
 
-	sc, err := scenarioFromStore(context.Background(), srv.store, nil, 28*24*time.Hour, triage.DefaultRules())
+	sc, err := readingroom.FromStore(context.Background(), srv.store, nil, clock.Now(), 28*24*time.Hour, readingroom.DeriveOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}

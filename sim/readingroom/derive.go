@@ -2,6 +2,7 @@ package readingroom
 
 import (
 	"cmp"
+	"context"
 	"errors"
 	"fmt"
 	"math"
@@ -24,6 +25,32 @@ type DeriveOptions struct {
 	// From and Until bound the window the records are taken from, by
 	// completion time; zero means the first and the last record's.
 	From, Until time.Time
+}
+
+// Records is where FromStore reads turnaround records: the worklist
+// store.
+type Records interface {
+	// Turnarounds returns the records of the studies of sites (all when
+	// empty) closed in [from, to).
+	Turnarounds(ctx context.Context, sites []string, from, to time.Time) ([]worklist.Turnaround, error)
+}
+
+// FromStore makes a scenario ([FromTurnarounds]) of the studies of sites
+// completed in the last window of the store's records: those of studies
+// closed from window before now, up to the last completion among them.
+func FromStore(ctx context.Context, store Records, sites []string, now time.Time, window time.Duration, opts DeriveOptions) (*Scenario, error) {
+	recs, err := store.Turnarounds(ctx, sites, now.Add(-window), now.Add(31*24*time.Hour))
+	if err != nil {
+		return nil, err
+	}
+	var last time.Time
+	for _, r := range recs {
+		if r.CompletedAt.After(last) {
+			last = r.CompletedAt
+		}
+	}
+	opts.From = last.Add(-window)
+	return FromTurnarounds(recs, opts)
 }
 
 // maxRead is the longest reading time taken from records: a claim held

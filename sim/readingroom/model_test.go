@@ -262,6 +262,7 @@ readers:
 		{"rates shape", strings.Replace(valid, "{perDay: 100}", "{rates: [[1, 2]]}", 1), `want 7 days of 24 hours`},
 		{"lognormal", strings.Replace(valid, "p90: 10m", "p90: 1m", 1), `lognormal wants median > 0 and p90 ≥ median`},
 		{"horizon", valid + "horizon: 3000d\n", `horizon 3000d: want up to 5 years`},
+		{"too many studies", strings.Replace(valid, "perDay: 100", "perDay: 100000", 1) + "horizon: 1000d\n", `100000000 studies arrive in a replication, more than 10000000`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -94,6 +94,20 @@ func Run(ctx context.Context, sc *Scenario, opts Options) (*Report, error) {
 	return m.report(sc, policies, baseline, results, arrivals), nil
 }
 
+// Work returns how many studies a run of the scenario simulates, on
+// average: the studies that arrive in a replication, times the
+// replications and the policies (extra more besides the scenario's). It
+// is what a run costs, about 0.2 to 0.5 µs a study on one core.
+func (sc *Scenario) Work(extra int) float64 {
+	m := &model{start: sc.start().In(sc.location()), horizon: sc.horizon().Milliseconds()}
+	m.arrivalRates(sc)
+	studies := 0.0
+	for _, r := range m.hourRate {
+		studies += r * 3_600_000
+	}
+	return studies * float64(sc.replications()*(len(sc.policyNames())+extra))
+}
+
 // Load returns the reading work that arrives over the horizon divided by
 // the readers' time on duty in it: above 1, the list can only grow.
 func (m *model) load() float64 {

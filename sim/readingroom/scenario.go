@@ -149,6 +149,7 @@ func ParseScenario(data []byte) (*Scenario, error) {
 // Limits on a scenario, so that one request cannot take the machine.
 const (
 	MaxReplications = 200
+	MaxStudies      = 10_000_000 // arriving in one replication (24 bytes each, and as many more to run)
 	MaxHorizon      = 5 * 366 * 24 * time.Hour
 	MaxKinds        = 1000
 	MaxReaders      = 500
@@ -178,6 +179,11 @@ func (sc *Scenario) Check() error {
 		bad("replications %d: want 2 to %d (confidence intervals need two)", sc.Replications, MaxReplications)
 	}
 	sc.checkArrivals(bad)
+	if len(errs) == 0 {
+		if n := sc.Work(0) / float64(sc.replications()*len(sc.policyNames())); n > MaxStudies {
+			bad("%.0f studies arrive in a replication, more than %d: shorten the horizon", n, MaxStudies)
+		}
+	}
 	algs := map[string]bool{}
 	for i, a := range sc.Algorithms {
 		where := fmt.Sprintf("algorithms[%d] %q", i, a.ID)
