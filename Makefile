@@ -30,14 +30,17 @@ lint:
 # The HL7 parser against the @medplum/core peer on the same corpus; ingest
 # (MLLP -> Redis -> ACK) and worklist pages against the bare Redis round
 # trip, in one run; websocket fan-out to 500 and 1,000 panels; the panel
-# with 2,000 rows in Chromium; then the Go benchmarks (hl7, triage, the
-# ingest handler without Redis, a page of 5,000 studies on Redis).
+# with 2,000 rows in Chromium; the what-if simulator on a large
+# department's year against a plain sort of as many studies; then the Go
+# benchmarks (hl7, triage, the ingest handler without Redis, a page of
+# 5,000 studies on Redis).
 bench:
 	.ci/testenv
 	$(GO) run ./bench/hl7peer -benchtime $(BENCHTIME)
 	bench/ingest.sh
 	$(GO) test -run '^$$' -bench 'WS' -benchtime 50x ./ui/
 	node bench/panel.mjs
+	$(GO) run ./bench/whatif
 	$(GO) test -run '^$$' -bench . -benchtime $(BENCHTIME) ./hl7/ ./triage/ ./ingest/ ./worklist/...
 
 fuzz:
