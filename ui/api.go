@@ -27,16 +27,6 @@ type Store interface {
 	changeFeed // for the websocket hub
 }
 
-func (s *Server) routes(api fiber.Router) {
-	api.Get("/worklist", s.getWorklist)
-	api.Get("/studies/:site/:accession", s.getStudy)
-	api.Post("/studies/:site/:accession/claim", s.postClaim)
-	api.Post("/studies/:site/:accession/release", s.postRelease)
-	api.Post("/ai-results", s.postAIResult)
-	api.Post("/ai-results/:id/feedback", s.postFeedback)
-	api.Get("/dead-letters", s.getDeadLetters)
-}
-
 // param returns a path parameter, unescaped and copied: Fiber reuses the
 // memory of its values once the handler returns.
 func param(c *fiber.Ctx, name string) string {

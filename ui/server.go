@@ -1,5 +1,12 @@
 // Package ui is Voorrang's HTTP side: the JSON API, the websocket hub and
 // the browser panel. It is the only package that knows the web framework.
+//
+// Every route, the websocket among them, is declared once in the route
+// table (routes.go) with its access policy (access.Policy: public,
+// signed-in, reader, manager, admin, integration) and its purpose; the guard of a route's policy
+// stands in front of its handlers. Handlers only decode a request, call
+// the worklist store or ingest, and answer; errors map to a status in one
+// function (errors.go).
 package ui
 
 import (
@@ -15,6 +22,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/valyala/fasthttp/fasthttpadaptor"
 
+	"github.com/voorrang/voorrang/access"
 	"github.com/voorrang/voorrang/stats"
 )
 
@@ -27,6 +35,11 @@ type Server struct {
 	now      func() time.Time
 	hub      *hub     // the websocket clients of GET /ws
 	origins  []string // Config.AllowedOrigins
+	table    []route  // every route (routes.go)
+	// guards holds the middleware that admits a request to a route of
+	// each policy; a policy without one admits every request. None is set
+	// yet: the policies are declared, not enforced.
+	guards map[access.Policy]fiber.Handler
 
 	statsStore StatsStore // nil: the statistics answer 503
 	calendar   *stats.Calendar
@@ -102,26 +115,20 @@ func New(cfg Config) *Server {
 	})
 	// A panic becomes a 500 with no panic text for the client.
 	s.app.Use(recover.New())
-	s.app.Get("/healthz", func(c *fiber.Ctx) error {
-		return c.JSON(fiber.Map{"status": "ok", "version": cfg.Version})
-	})
-	s.app.Get("/readyz", s.getReady)
 	reg := cfg.Metrics
 	if reg == nil {
 		reg = prometheus.NewRegistry()
 	}
 	metrics := fasthttpadaptor.NewFastHTTPHandler(promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
-	s.app.Get("/metrics", func(c *fiber.Ctx) error {
+	h := s.panel(cfg)
+	h.health = func(c *fiber.Ctx) error { return c.JSON(fiber.Map{"status": "ok", "version": cfg.Version}) }
+	h.metrics = func(c *fiber.Ctx) error {
 		metrics(c.Context())
 		return nil
-	})
-	api := s.app.Group("/api/v1")
-	s.routes(api)
-	s.statsRoutes(api)
-	s.whatIfRoutes(api)
-	s.app.Get("/api/v1/sections", func(c *fiber.Ctx) error { return c.JSON(s.sections) })
-	s.app.Get("/ws", s.checkWS, s.upgradeWS())
-	s.static(s.app, cfg)
+	}
+	h.sections = func(c *fiber.Ctx) error { return c.JSON(s.sections) }
+	s.table = s.routes(h)
+	s.register(s.app)
 	return s
 }
 

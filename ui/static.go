@@ -157,10 +157,9 @@ func contentType(ext string) string {
 	return "application/octet-stream"
 }
 
-// static registers the panel: the page at /, its assets under /static/
-// (hashed names, cached for a year) and the panel's configuration at
-// /api/v1/config.
-func (s *Server) static(app *fiber.App, cfg Config) {
+// panel returns the handlers of the panel: the page, its assets (hashed
+// names, cached for a year) and its configuration.
+func (s *Server) panel(cfg Config) handlers {
 	sub, err := fs.Sub(staticFiles, "static")
 	if err != nil {
 		panic(err) // the embed directive guarantees the folder
@@ -169,24 +168,26 @@ func (s *Server) static(app *fiber.App, cfg Config) {
 	if err != nil {
 		panic(err) // a broken embedded panel is a build defect, caught by any test that starts a Server
 	}
-	app.Get("/", func(c *fiber.Ctx) error {
-		securityHeaders(c)
-		c.Set(fiber.HeaderCacheControl, "no-cache")
-		c.Set(fiber.HeaderContentType, fiber.MIMETextHTMLCharsetUTF8)
-		return c.Send(a.index)
-	})
-	app.Get("/static/:name", func(c *fiber.Ctx) error {
-		f, ok := a.files[c.Params("name")]
-		if !ok {
-			return fiber.ErrNotFound
-		}
-		securityHeaders(c)
-		c.Set(fiber.HeaderCacheControl, "public, max-age=31536000, immutable")
-		c.Set(fiber.HeaderContentType, f.contentType)
-		return c.Send(f.body)
-	})
 	config := fiber.Map{"pacsUrlTemplate": cfg.PACSURLTemplate}
-	app.Get("/api/v1/config", func(c *fiber.Ctx) error { return c.JSON(config) })
+	return handlers{
+		page: func(c *fiber.Ctx) error {
+			securityHeaders(c)
+			c.Set(fiber.HeaderCacheControl, "no-cache")
+			c.Set(fiber.HeaderContentType, fiber.MIMETextHTMLCharsetUTF8)
+			return c.Send(a.index)
+		},
+		asset: func(c *fiber.Ctx) error {
+			f, ok := a.files[c.Params("name")]
+			if !ok {
+				return fiber.ErrNotFound
+			}
+			securityHeaders(c)
+			c.Set(fiber.HeaderCacheControl, "public, max-age=31536000, immutable")
+			c.Set(fiber.HeaderContentType, f.contentType)
+			return c.Send(f.body)
+		},
+		config: func(c *fiber.Ctx) error { return c.JSON(config) },
+	}
 }
 
 func securityHeaders(c *fiber.Ctx) {

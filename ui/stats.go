@@ -22,19 +22,6 @@ type StatsStore interface {
 // maxPeriod bounds a statistics query; longer than the records are kept.
 const maxPeriod = 400 * 24 * time.Hour
 
-// statsRoutes registers the statistics; all are for managers (and
-// admins): they show no patient data.
-func (s *Server) statsRoutes(api fiber.Router) {
-	api.Get("/stats/overview", s.getOverview)
-	api.Get("/stats/turnaround", s.getTurnaround)
-	api.Get("/stats/compliance", s.getCompliance)
-	api.Get("/stats/distribution", s.getDistribution)
-	api.Get("/stats/backlog", s.getBacklog)
-	api.Get("/stats/reads", s.getReads)
-	api.Get("/stats/trend", s.getTrend)
-	api.Get("/stats/ai", s.getAI)
-}
-
 // A statsQuery is what a statistics request asks: the period, the sites
 // and the filter.
 type statsQuery struct {

@@ -42,19 +42,6 @@ type whatIfAnswer struct {
 	Report   *readingroom.Report   `json:"report"`
 }
 
-// Routes for managers (policy "manager" once the route table has
-// policies):
-//
-//	GET  /api/v1/whatif?days=28&site=&horizon=91d&replications=10
-//	     the department's own scenario, made from the turnaround records
-//	     of the last days, simulated under the built-in policies
-//	POST /api/v1/whatif {"scenario": {...}}
-//	     a scenario of the caller's (the JSON form of the YAML format)
-func (s *Server) whatIfRoutes(api fiber.Router) {
-	api.Get("/whatif", s.getWhatIf)
-	api.Post("/whatif", s.postWhatIf)
-}
-
 func (s *Server) getWhatIf(c *fiber.Ctx) error {
 	if s.whatIf == nil {
 		return fiber.NewError(fiber.StatusNotFound, "the what-if simulator is not configured")

@@ -1,0 +1,87 @@
+package ui
+
+import (
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/voorrang/voorrang/access"
+)
+
+// A route is one HTTP route: its method and path, who may call it (an
+// access.Policy), what it is for, and its handlers.
+type route struct {
+	method, path string
+	policy       access.Policy
+	purpose      string
+	handlers     []fiber.Handler
+}
+
+func onGet(path string, p access.Policy, purpose string, h ...fiber.Handler) route {
+	return route{method: fiber.MethodGet, path: path, policy: p, purpose: purpose, handlers: h}
+}
+
+func onPost(path string, p access.Policy, purpose string, h ...fiber.Handler) route {
+	return route{method: fiber.MethodPost, path: path, policy: p, purpose: purpose, handlers: h}
+}
+
+// routes is every HTTP route of the service, the websocket among them, in
+// one table: nothing is registered anywhere else, and a test fails for a
+// route Fiber holds that the table does not declare. Enforcing the
+// policies touches no handler: register puts the guard of each route's
+// policy in front of it.
+func (s *Server) routes(h handlers) []route {
+	return []route{
+		onGet("/healthz", access.Public, "process up, and the version", h.health),
+		onGet("/readyz", access.Public, "Redis reachable (503 if not)", s.getReady),
+		onGet("/metrics", access.AdminOnly, "Prometheus metrics (a metrics token may stand in for admin later)", h.metrics),
+
+		onGet("/", access.Reader, "the panel's page", h.page),
+		onGet("/static/:name", access.Reader, "the panel's scripts, styles and sound (hashed names, cached for a year)", h.asset),
+		onGet("/api/v1/config", access.Reader, "the panel's configuration: the PACS link template", h.config),
+		onGet("/ws", access.Reader, "the panel's live feed: snapshot, then every change (websocket)", s.checkWS, s.upgradeWS()),
+
+		onGet("/api/v1/worklist", access.Reader, "the studies waiting to be read, in reading order, filtered and paged", s.getWorklist),
+		onGet("/api/v1/sections", access.Reader, "the sections the list can be filtered by", h.sections),
+		onGet("/api/v1/studies/:site/:accession", access.Reader, "one study", s.getStudy),
+		onPost("/api/v1/studies/:site/:accession/claim", access.Reader, "claim a study to read it (a lease), or take it over", s.postClaim),
+		onPost("/api/v1/studies/:site/:accession/release", access.Reader, "release a claim", s.postRelease),
+		onPost("/api/v1/ai-results/:id/feedback", access.Reader, "a reader agrees or disagrees with an AI result", s.postFeedback),
+
+		onPost("/api/v1/ai-results", access.IntegrationOnly, "an AI platform's result for a study (JSON)", s.postAIResult),
+
+		// The statistics show no patient data: managers (and admins).
+		onGet("/api/v1/stats/overview", access.ManagerOnly, "every statistic below in one answer, for the stats page", s.getOverview),
+		onGet("/api/v1/stats/turnaround", access.ManagerOnly, "turnaround times (median, p90, p95, max) by group", s.getTurnaround),
+		onGet("/api/v1/stats/compliance", access.ManagerOnly, "reported studies read by their due time, by group", s.getCompliance),
+		onGet("/api/v1/stats/distribution", access.ManagerOnly, "turnaround times counted in bins, by group", s.getDistribution),
+		onGet("/api/v1/stats/backlog", access.ManagerOnly, "open and overdue studies now, and waiting by hour of the week", s.getBacklog),
+		onGet("/api/v1/stats/reads", access.ManagerOnly, "final reports per hour of the week", s.getReads),
+		onGet("/api/v1/stats/trend", access.ManagerOnly, "reported, cancelled, turnaround and due met, day by day", s.getTrend),
+		onGet("/api/v1/stats/ai", access.ManagerOnly, "each AI algorithm's performance per site", s.getAI),
+		onGet("/api/v1/whatif", access.ManagerOnly, "the department's own scenario, simulated under the built-in policies", s.getWhatIf),
+		onPost("/api/v1/whatif", access.ManagerOnly, "a posted scenario, simulated under the built-in policies", s.postWhatIf),
+
+		onGet("/api/v1/dead-letters", access.AdminOnly, "refused messages, which hold patient data", s.getDeadLetters),
+	}
+}
+
+// handlers are the handlers of the route table that are not methods of
+// the Server: they close over what New prepares.
+type handlers struct {
+	health, metrics, page, asset, config, sections fiber.Handler
+}
+
+// register adds the routes of the table to app, each behind the guard of
+// its policy (Server.guards): enforcing a policy touches no handler.
+func (s *Server) register(app *fiber.App) {
+	for _, r := range s.table {
+		hs := r.handlers
+		if guard := s.guards[r.policy]; guard != nil {
+			hs = append([]fiber.Handler{guard}, hs...)
+		}
+		if r.method == fiber.MethodGet {
+			app.Get(r.path, hs...) // and HEAD, as Fiber does for every GET
+		} else {
+			app.Add(r.method, r.path, hs...)
+		}
+	}
+}
