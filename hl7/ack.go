@@ -115,7 +115,7 @@ func (a Ack) For(m *Message) []byte {
 // can from their MSH segment (a reject must still echo MSH-10 for the
 // sender to match it).
 func (a Ack) ForRaw(data []byte) []byte {
-	h := header{d: DefaultDelimiters}
+	h := header{d: DefaultDelimiters()}
 	data = bytes.TrimLeft(bytes.TrimPrefix(data, bom), " \t\r\n")
 	if len(data) >= 4 && string(data[:3]) == "MSH" && validDelimiter(data[3]) {
 		line := data
@@ -159,7 +159,7 @@ type header struct {
 func (a Ack) build(h header) []byte {
 	d := h.d
 	if d.Component == 0 || d.Escape == 0 {
-		d = DefaultDelimiters
+		d = DefaultDelimiters()
 		d.Field = h.d.Field
 	}
 	code := a.Code

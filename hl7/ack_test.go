@@ -98,7 +98,7 @@ func TestAckRandomControlID(t *testing.T) {
 }
 
 func TestBuilder(t *testing.T) {
-	b := NewBuilder(DefaultDelimiters)
+	b := NewBuilder(DefaultDelimiters())
 	b.Segment("MSH")
 	b.Field("VOORRANG")
 	b.SetField(9, "ORU", "R01")

@@ -5,7 +5,7 @@ import "strings"
 // A Builder writes an HL7 message segment by segment. Values are escaped
 // as they are written; trailing empty fields and components are left out.
 //
-//	b := hl7.NewBuilder(hl7.DefaultDelimiters)
+//	b := hl7.NewBuilder(hl7.DefaultDelimiters())
 //	b.Segment("MSH")               // writes MSH|^~\&
 //	b.Field("VOORRANG")            // MSH-3
 //	...

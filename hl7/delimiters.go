@@ -17,9 +17,11 @@ type Delimiters struct {
 	Truncation   byte // v2.7 and later; zero before
 }
 
-// DefaultDelimiters are the ones HL7 recommends and nearly every sender uses:
-// MSH|^~\&.
-var DefaultDelimiters = Delimiters{Field: '|', Component: '^', Repetition: '~', Escape: '\\', Subcomponent: '&'}
+// DefaultDelimiters returns the delimiters HL7 recommends and nearly every
+// sender uses: MSH|^~\&.
+func DefaultDelimiters() Delimiters {
+	return Delimiters{Field: '|', Component: '^', Repetition: '~', Escape: '\\', Subcomponent: '&'}
+}
 
 // Encoding returns the MSH-2 text for d.
 func (d Delimiters) Encoding() string {

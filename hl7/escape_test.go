@@ -6,7 +6,7 @@ import (
 )
 
 func TestUnescape(t *testing.T) {
-	d := DefaultDelimiters
+	d := DefaultDelimiters()
 	d.Truncation = '#'
 	tests := []struct {
 		name, in, want string
@@ -58,15 +58,15 @@ func TestEscapeNeverSwallowsDelimiter(t *testing.T) {
 
 func TestUnescapeDoesNotAllocateWithoutEscapes(t *testing.T) {
 	s := "nothing to decode here"
-	if n := testing.AllocsPerRun(100, func() { _ = Unescape(s, DefaultDelimiters) }); n != 0 {
+	if n := testing.AllocsPerRun(100, func() { _ = Unescape(s, DefaultDelimiters()) }); n != 0 {
 		t.Errorf("Unescape allocates %v times, want 0", n)
 	}
 }
 
 func TestEscapeRoundTrip(t *testing.T) {
 	for _, s := range []string{"", "plain", "a|b^c~d\\e&f", "multi\r\nline", "Çelik & zn.", `\F\`} {
-		e := Escape(s, DefaultDelimiters)
-		if got := Unescape(e, DefaultDelimiters); got != s {
+		e := Escape(s, DefaultDelimiters())
+		if got := Unescape(e, DefaultDelimiters()); got != s {
 			t.Errorf("Unescape(Escape(%q)) = %q via %q", s, got, e)
 		}
 	}
@@ -80,8 +80,8 @@ func FuzzEscape(f *testing.F) {
 		if !utf8.ValidString(s) {
 			return
 		}
-		e := Escape(s, DefaultDelimiters)
-		if got := Unescape(e, DefaultDelimiters); got != s {
+		e := Escape(s, DefaultDelimiters())
+		if got := Unescape(e, DefaultDelimiters()); got != s {
 			t.Fatalf("Unescape(Escape(%q)) = %q via %q", s, got, e)
 		}
 	})

@@ -66,11 +66,11 @@ type writer struct {
 }
 
 func newWriter(stamp func(time.Time) time.Time) writer {
-	return writer{hl7.NewBuilder(hl7.DefaultDelimiters), stamp}
+	return writer{hl7.NewBuilder(hl7.DefaultDelimiters()), stamp}
 }
 
 // esc escapes text for use inside a component.
-func esc(s string) string { return hl7.Escape(s, hl7.DefaultDelimiters) }
+func esc(s string) string { return hl7.Escape(s, hl7.DefaultDelimiters()) }
 
 // subs encodes subcomponents: "van den Berg&van den&Berg".
 func subs(parts ...string) string {

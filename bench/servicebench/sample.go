@@ -1,4 +1,4 @@
-package main
+package servicebench
 
 import (
 	"bytes"
@@ -59,9 +59,9 @@ func drive(ctx context.Context, clients int, next func(client int) bool, op func
 	return s
 }
 
-func (s *sample) row(phase, name string, clients int) benchRow {
+func (s *sample) row(phase, name string, clients int) Row {
 	slices.Sort(s.lat)
-	r := benchRow{Phase: phase, Case: name, Clients: clients, Ops: len(s.lat), Fails: s.fails,
+	r := Row{Phase: phase, Case: name, Clients: clients, Ops: len(s.lat), Fails: s.fails,
 		PerSec: float64(len(s.lat)) / s.elapsed.Seconds(),
 		P50:    percentile(s.lat, 50), P99: percentile(s.lat, 99), Max: percentile(s.lat, 100),
 		RedisCores: s.cores.redis, BenchCores: s.cores.self, ServiceCores: s.cores.service}
@@ -124,8 +124,8 @@ func (b *bench) markCPU(ctx context.Context) cpuMark {
 			m.redis = max(m.redis, 0) + v
 		}
 	}
-	if b.cfg.svcPID > 0 && b.cfg.mllp != "" {
-		m.service = procCPU(strconv.Itoa(b.cfg.svcPID))
+	if b.cfg.ServicePID > 0 && b.cfg.MLLP != "" {
+		m.service = procCPU(strconv.Itoa(b.cfg.ServicePID))
 	}
 	return m
 }

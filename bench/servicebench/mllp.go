@@ -1,4 +1,4 @@
-package main
+package servicebench
 
 import (
 	"context"
@@ -17,57 +17,57 @@ import (
 	"github.com/voorrang/voorrang/worklist/redisstore"
 )
 
-// A benchService is the MLLP server, handler and store of `serve`, on a
+// A service is the MLLP server, handler and store of `serve`, on a
 // free port of the loopback interface.
-type benchService struct {
+type service struct {
 	addr string
 	srv  *mllp.Server
 	done chan error
 }
 
-func startBenchService(ctx context.Context, rdb redis.UniversalClient, prefix string, log *slog.Logger) (*benchService, error) {
+func startService(ctx context.Context, rdb redis.UniversalClient, prefix string, log *slog.Logger) (*service, error) {
 	store := redisstore.New(rdb, redisstore.Options{Prefix: prefix, Logger: log})
 	h := &ingest.Handler{Store: store, Mapping: ingest.DefaultMapping(), Application: "VOORRANG", Logger: log}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return nil, fmt.Errorf("bench: MLLP: %w", err)
 	}
-	s := &benchService{addr: ln.Addr().String(), srv: &mllp.Server{Handler: h, Logger: log}, done: make(chan error, 1)}
+	s := &service{addr: ln.Addr().String(), srv: &mllp.Server{Handler: h, Logger: log}, done: make(chan error, 1)}
 	go func() { s.done <- s.srv.Serve(context.WithoutCancel(ctx), ln) }()
 	return s, nil
 }
 
-func (s *benchService) stop() {
+func (s *service) stop() {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	s.srv.Shutdown(ctx)
 	<-s.done
 }
 
-// A benchConn is one sender: an MLLP connection and its feed.
-type benchConn struct {
+// A conn is one sender: an MLLP connection and its feed.
+type conn struct {
 	c   *mllp.Client
 	f   *feed
 	buf []byte
 }
 
-func (b *bench) connect(n int, addr string) []*benchConn {
-	conns := make([]*benchConn, n)
+func (b *bench) connect(n int, addr string) []*conn {
+	conns := make([]*conn, n)
 	for i := range conns {
 		b.feeds++
-		conns[i] = &benchConn{c: &mllp.Client{Addr: addr, Retries: -1, Logger: b.log}, f: newFeed(b.runTag(), b.feeds, b.sites)}
+		conns[i] = &conn{c: &mllp.Client{Addr: addr, Retries: -1, Logger: b.log}, f: newFeed(b.runTag(), b.feeds, b.sites)}
 	}
 	return conns
 }
 
-func closeAll(conns []*benchConn) {
+func closeAll(conns []*conn) {
 	for _, c := range conns {
 		c.c.Close()
 	}
 }
 
 // send sends the feed's next message; an ACK other than AA or CA is an error.
-func (bc *benchConn) send(ctx context.Context) error {
+func (bc *conn) send(ctx context.Context) error {
 	bc.buf = bc.f.next(bc.buf[:0])
 	raw, err := bc.c.Send(ctx, bc.buf)
 	if err != nil {
