@@ -43,6 +43,16 @@ bench:
 	$(GO) run ./bench/whatif
 	$(GO) test -run '^$$' -bench . -benchtime $(BENCHTIME) ./hl7/ ./triage/ ./ingest/ ./worklist/...
 
+# Every parser of outside input, one fuzz target after the other, each
+# for FUZZTIME (one worker each: the machine is shared). Crashers found are
+# kept under the package's testdata/fuzz and run by every `go test`.
+FUZZ_TARGETS = \
+	./hl7/:FuzzParse ./hl7/:FuzzParsePath ./hl7/:FuzzSplit ./hl7/mllp/:FuzzReader \
+	./worklist/:FuzzPositions ./ui/:FuzzParsePositions \
+	./ingest/:FuzzDecodeAIResult ./ingest/:FuzzServeMLLP
+
 fuzz:
-	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) ./hl7/
-	$(GO) test -run '^$$' -fuzz '^FuzzReader$$' -fuzztime $(FUZZTIME) ./hl7/mllp/
+	@set -e; for t in $(FUZZ_TARGETS); do \
+	  echo "== $${t#*:} ($${t%%:*}), $(FUZZTIME)"; \
+	  $(GO) test -run '^$$' -fuzz "^$${t#*:}$$" -fuzztime $(FUZZTIME) -parallel 1 "$${t%%:*}"; \
+	done

@@ -122,18 +122,25 @@ func (a Ack) ForRaw(data []byte) []byte {
 		if i := bytes.IndexAny(data, "\r\n"); i >= 0 {
 			line = data[:i]
 		}
+		sep := data[3]
 		if d, _, err := parseDelimiters(line); err == nil {
 			h.d = d
-		} else {
-			h.d.Field = data[3]
+		} else if !strings.ContainsRune(h.d.Encoding(), rune(sep)) {
+			// MSH-2 is unusable: answer with the sender's field separator
+			// and the standard encoding characters, unless the separator
+			// is one of them (the ACK would not parse).
+			h.d.Field = sep
 		}
-		fields := strings.Split(string(line), string(h.d.Field))
+		fields := strings.Split(string(line), string(sep))
 		for n := 3; n < len(h.f) && n-1 < len(fields); n++ {
 			h.f[n] = fields[n-1]
 		}
-		// Keep only what the delimiters can carry safely.
+		// Keep only what the delimiters can carry safely: printable ASCII
+		// (the bytes of a message that did not parse may be in no
+		// character set the ACK could declare) without the ACK's field
+		// separator (when it is not the message's).
 		for n := range h.f {
-			if strings.ContainsAny(h.f[n], "\r\n") || !validText(h.f[n]) {
+			if strings.ContainsAny(h.f[n], "\r\n") || strings.IndexByte(h.f[n], h.d.Field) >= 0 || !validText(h.f[n]) {
 				h.f[n] = ""
 			}
 		}
@@ -143,7 +150,7 @@ func (a Ack) ForRaw(data []byte) []byte {
 
 func validText(s string) bool {
 	for i := 0; i < len(s); i++ {
-		if s[i] < ' ' || s[i] == 0x7f {
+		if s[i] < ' ' || s[i] >= 0x7f {
 			return false
 		}
 	}

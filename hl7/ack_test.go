@@ -76,6 +76,20 @@ func TestAckForRaw(t *testing.T) {
 		{"garbage", "\x00\x01garbage", "MSH|^~\\&|VOORRANG||||20261123091501+0000||ACK^^ACK|A|P|2.5\rMSA|AR||bad\rERR|||100^Segment sequence error^HL70357|E||||bad\r"},
 		{"control characters dropped", "MSH|^^\\&|EP\x01IC|ZHOOST|||1||ORM^O01|C9",
 			"MSH|^~\\&|VOORRANG|||ZHOOST|20261123091501+0000||ACK^O01^ACK|A|P|2.5\rMSA|AR|C9|bad\rERR|||100^Segment sequence error^HL70357|E||||bad\r"},
+		{"another field separator, bad encoding characters", "MSH#^^\\&#EPIC#ZHOOST#VOORRANG#ZHOOST#1##ORM^O01#C9",
+			"MSH#^~\\&#VOORRANG#ZHOOST#EPIC#ZHOOST#20261123091501+0000##ACK^O01^ACK#A#P#2.5\rMSA#AR#C9#bad\rERR###100^Segment sequence error^HL70357#E####bad\r"},
+		// Found by fuzzing: a field separator that is one of the standard
+		// encoding characters made an ACK that did not parse.
+		{"field separator &, no encoding characters", "MSH&0&EPIC&ZHOOST",
+			"MSH|^~\\&|VOORRANG||EPIC|ZHOOST|20261123091501+0000||ACK^^ACK|A|P|2.5\rMSA|AR||bad\rERR|||100^Segment sequence error^HL70357|E||||bad\r"},
+		// Found by fuzzing: bytes of a message that did not parse, in
+		// no character set the ACK could declare.
+		{"8-bit bytes dropped", "MSH|^^\\&|EPIC|ZH\xc9|||1||ORM^O01|C9|P|2.5||||||0a\x80",
+			"MSH|^~\\&|VOORRANG||EPIC||20261123091501+0000||ACK^O01^ACK|A|P|2.5\rMSA|AR|C9|bad\rERR|||100^Segment sequence error^HL70357|E||||bad\r"},
+		{"field separator ^, a field with |", "MSH^^|0^EPIC",
+			"MSH|^~\\&|VOORRANG|||EPIC|20261123091501+0000||ACK^^ACK|A|P|2.5\rMSA|AR||bad\rERR|||100^Segment sequence error^HL70357|E||||bad\r"},
+		{"field separator ^", "MSH^0^EPIC^ZHOOST^VOORRANG^ZHOOST^1^^ORM",
+			"MSH|^~\\&|VOORRANG|ZHOOST|EPIC|ZHOOST|20261123091501+0000||ACK^^ACK|A|P|2.5\rMSA|AR||bad\rERR|||100^Segment sequence error^HL70357|E||||bad\r"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -83,6 +97,9 @@ func TestAckForRaw(t *testing.T) {
 			got := string(a.ForRaw([]byte(tt.raw)))
 			if got != tt.want {
 				t.Errorf("ACK\n got %q\nwant %q", got, tt.want)
+			}
+			if _, err := Parse([]byte(got)); err != nil {
+				t.Errorf("the ACK does not parse: %v", err)
 			}
 		})
 	}

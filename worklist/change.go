@@ -24,24 +24,18 @@ type Change struct {
 // saw, so they are outside input.
 
 // ValidPosition reports whether p is a position: "ms-seq" or "ms", each
-// 1 to 20 decimal digits.
+// a decimal number that fits 64 bits unsigned, as in a Redis stream ID.
 func ValidPosition(p string) bool {
 	ms, seq, hasSeq := strings.Cut(p, "-")
-	digits := func(s string) bool {
-		if s == "" || len(s) > 20 {
-			return false
-		}
-		for _, c := range s {
-			if c < '0' || c > '9' {
-				return false
-			}
-		}
-		return true
+	number := func(s string) bool {
+		_, err := strconv.ParseUint(s, 10, 64) // digits only: no sign, no underscores
+		return err == nil
 	}
-	return digits(ms) && (!hasSeq || digits(seq))
+	return number(ms) && (!hasSeq || number(seq))
 }
 
-// ComparePositions orders two positions "ms-seq" (or "ms"), as cmp.Compare does.
+// ComparePositions orders two valid positions "ms-seq" (or "ms"), as
+// cmp.Compare does.
 func ComparePositions(a, b string) int {
 	am, as, _ := strings.Cut(a, "-")
 	bm, bs, _ := strings.Cut(b, "-")
