@@ -51,8 +51,10 @@ const keySep = '.'
 // comparing strings (by UTF-16 code units) orders keys as Go does, and a
 // site that is a prefix of another sorts first, as in Compare.
 func (p Place) Key() string {
-	b := make([]byte, 0, 16+keyText.EncodedLen(len(p.Site))+1+keyText.EncodedLen(len(p.Accession)))
-	score := strconv.AppendInt(nil, p.Score, 10)
+	var buf [96]byte // enough for most sites and accessions: one allocation, the string
+	b := buf[:0]
+	var digits [20]byte
+	score := strconv.AppendInt(digits[:0], p.Score, 10)
 	for range 14 - len(score) {
 		b = append(b, '0')
 	}

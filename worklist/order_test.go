@@ -76,3 +76,11 @@ func TestCompareStudies(t *testing.T) {
 		}
 	}
 }
+
+func BenchmarkPlaceKey(b *testing.B) {
+	p := worklist.Place{Score: triage.Score(triage.Rank{Band: triage.Urgent, Due: t0}), Site: "ZHWEST", Accession: "W26000101"}
+	b.ReportAllocs()
+	for b.Loop() {
+		_ = p.Key()
+	}
+}
