@@ -94,19 +94,19 @@ func (l *Live) send(ctx context.Context, log *slog.Logger, m Message) error {
 			return ctx.Err()
 		}
 		l.failed.Add(1)
-		log.Warn("demo: no ACK", "site", m.Site, "accession", m.Accession, "kind", m.Kind, "err", err)
+		log.Warn("demo: no ACK", "site", m.Site, "kind", m.Kind, "err", err)
 		return nil
 	}
 	code, text := ackCode(ack)
 	if code != "AA" && code != "CA" {
 		l.refused.Add(1)
-		log.Warn("demo: message refused", "site", m.Site, "accession", m.Accession, "kind", m.Kind,
+		log.Warn("demo: message refused", "site", m.Site, "kind", m.Kind,
 			"ack", code, "reason", text)
 		return nil
 	}
 	l.accepted.Add(1)
 	if m.Critical && !m.Resend {
-		log.Info("demo: AI result with a critical finding", "site", m.Site, "accession", m.Accession)
+		log.Info("demo: AI result with a critical finding", "site", m.Site)
 	}
 	return nil
 }

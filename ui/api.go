@@ -210,8 +210,10 @@ func (s *Server) postFeedback(c *fiber.Ctx) error {
 	return c.JSON(st)
 }
 
-// getDeadLetters lists refused messages, newest first. They hold patient
-// data: this is for admins (sign-in and roles are not built yet).
+// getDeadLetters lists refused messages, newest first: at most limit, and
+// at most about a megabyte of messages (large ones are kept as their head,
+// size and hash); "next" is the offset of the next page, when there is
+// one. They hold patient data: this is for admins.
 func (s *Server) getDeadLetters(c *fiber.Ctx) error {
 	offset, err := intQuery(c, "offset", 0, 1_000_000)
 	if err != nil {
@@ -225,7 +227,11 @@ func (s *Server) getDeadLetters(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(fiber.Map{"deadLetters": dl, "total": total})
+	resp := fiber.Map{"deadLetters": dl, "total": total}
+	if next := offset + len(dl); int64(next) < total {
+		resp["next"] = next
+	}
+	return c.JSON(resp)
 }
 
 func (s *Server) getReady(c *fiber.Ctx) error {

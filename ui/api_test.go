@@ -72,6 +72,7 @@ func do(t *testing.T, s *Server, method, target string, body []byte) response {
 		r = bytes.NewReader(body)
 	}
 	req := httptest.NewRequest(method, target, r)
+	req.Host = "localhost" // the host name a service without Edge.PublicURL answers to
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}

@@ -3,8 +3,10 @@ package ui
 import (
 	"errors"
 	"log/slog"
+	"strings"
 
 	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/fiber/v2/utils"
 
 	"github.com/voorrang/voorrang/ingest"
 	"github.com/voorrang/voorrang/worklist"
@@ -53,7 +55,9 @@ func statusOf(err error, log *slog.Logger, route string) (int, apiError) {
 		case fiber.StatusMethodNotAllowed:
 			code = "method_not_allowed"
 		}
-		return fe.Code, apiError{Code: code, Message: fe.Message}
+		// Not fe.Message: Fiber's "Cannot GET /path" echoes the path,
+		// which may hold an accession number.
+		return fe.Code, apiError{Code: code, Message: strings.ToLower(utils.StatusMessage(fe.Code))}
 	}
 	log.Error("http: request failed", "route", route, "err", err)
 	return fiber.StatusInternalServerError, apiError{Code: "internal", Message: "internal error; see the service log"}

@@ -45,6 +45,11 @@ type Server struct {
 	calendar   *stats.Calendar
 	whatIf     WhatIfSource  // Config.WhatIf
 	whatIfSlot chan struct{} // one simulation at a time
+
+	edge           Edge
+	hosts          []string // Edge.hosts()
+	frameAncestors string   // the CSP source list
+	panelCSP       string
 }
 
 // Config holds what the HTTP side needs from the rest of the service.
@@ -77,6 +82,9 @@ type Config struct {
 	// WhatIf is where the what-if routes read the department's records
 	// and rules (the store); nil answers them 404.
 	WhatIf WhatIfSource
+
+	// Edge guards the HTTP port: host names, proxies, TLS, limits.
+	Edge Edge
 }
 
 // New returns a Server with its routes.
@@ -104,6 +112,12 @@ func New(cfg Config) *Server {
 	if s.calendar == nil {
 		s.calendar = &stats.Calendar{}
 	}
+
+	s.edge = cfg.Edge
+	s.edge.defaults()
+	s.hosts = s.edge.hosts()
+	s.frameAncestors = frameAncestorsOf(s.edge.FrameAncestors)
+	s.panelCSP = panelCSP + s.frameAncestors
 	s.app = fiber.New(fiber.Config{
 		AppName:               "voorrang",
 		DisableStartupMessage: true,
@@ -111,10 +125,11 @@ func New(cfg Config) *Server {
 		ReadTimeout:           30 * time.Second,
 		WriteTimeout:          30 * time.Second,
 		IdleTimeout:           2 * time.Minute,
+		Concurrency:           s.edge.MaxConns,
 		ErrorHandler:          s.handleError,
 	})
 	// A panic becomes a 500 with no panic text for the client.
-	s.app.Use(recover.New())
+	s.app.Use(recover.New(), s.guard, s.rateLimit(s.edge.RateLimit, func(c *fiber.Ctx) bool { return exempt(c.Path()) }), jsonOnly)
 	reg := cfg.Metrics
 	if reg == nil {
 		reg = prometheus.NewRegistry()
@@ -132,9 +147,10 @@ func New(cfg Config) *Server {
 	return s
 }
 
-// Serve serves HTTP on l until Shutdown.
+// Serve serves HTTP on l until Shutdown. Errors accepting a connection
+// that pass (too many open files) are waited out, never returned.
 func (s *Server) Serve(l net.Listener) error {
-	return s.app.Listener(l)
+	return s.app.Listener(&guardedListener{Listener: l, log: s.logger, perIP: s.edge.MaxConnsPerIP})
 }
 
 // Shutdown stops accepting requests and waits for those in flight, until

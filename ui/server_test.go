@@ -152,6 +152,9 @@ func TestInternalErrorsHidden(t *testing.T) {
 				if !strings.Contains(log.String(), "redis") && !strings.Contains(log.String(), "dial") {
 					t.Errorf("the log does not say what failed:\n%s", log.String())
 				}
+				if strings.Contains(log.String(), "W26000101") {
+					t.Errorf("the log holds the accession number:\n%s", log.String())
+				}
 			})
 		}
 	}
@@ -189,7 +192,7 @@ func post(t *testing.T, ln *fasthttputil.InmemoryListener, path string, body []b
 		t.Fatal(err)
 	}
 	defer conn.Close()
-	req, err := http.NewRequest("POST", "http://voorrang"+path, bytes.NewReader(body))
+	req, err := http.NewRequest("POST", "http://localhost"+path, bytes.NewReader(body))
 	if err != nil {
 		t.Fatal(err)
 	}

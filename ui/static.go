@@ -22,9 +22,9 @@ var staticFiles embed.FS
 
 // panelCSP allows nothing inline and nothing from elsewhere: the panel
 // shows patient data. connect-src 'self' covers the websocket of the same
-// host.
+// host. The frame-ancestors sources follow (Edge.FrameAncestors).
 const panelCSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; " +
-	"media-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'self'"
+	"media-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors "
 
 // An asset is one embedded file as served: its content with references to
 // other assets rewritten to their hashed names.
@@ -171,7 +171,7 @@ func (s *Server) panel(cfg Config) handlers {
 	config := fiber.Map{"pacsUrlTemplate": cfg.PACSURLTemplate}
 	return handlers{
 		page: func(c *fiber.Ctx) error {
-			securityHeaders(c)
+			c.Set(fiber.HeaderContentSecurityPolicy, s.panelCSP)
 			c.Set(fiber.HeaderCacheControl, "no-cache")
 			c.Set(fiber.HeaderContentType, fiber.MIMETextHTMLCharsetUTF8)
 			return c.Send(a.index)
@@ -181,17 +181,10 @@ func (s *Server) panel(cfg Config) handlers {
 			if !ok {
 				return fiber.ErrNotFound
 			}
-			securityHeaders(c)
 			c.Set(fiber.HeaderCacheControl, "public, max-age=31536000, immutable")
 			c.Set(fiber.HeaderContentType, f.contentType)
 			return c.Send(f.body)
 		},
 		config: func(c *fiber.Ctx) error { return c.JSON(config) },
 	}
-}
-
-func securityHeaders(c *fiber.Ctx) {
-	c.Set(fiber.HeaderContentSecurityPolicy, panelCSP)
-	c.Set(fiber.HeaderXContentTypeOptions, "nosniff")
-	c.Set(fiber.HeaderReferrerPolicy, "no-referrer")
 }

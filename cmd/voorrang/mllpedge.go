@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"net/netip"
 	"os"
-	"strings"
 
 	"github.com/voorrang/voorrang/hl7/mllp"
 )
@@ -32,22 +31,11 @@ func (e *mllpEdge) register(fs *flag.FlagSet) {
 func (e *mllpEdge) sources() ([]netip.Prefix, error) {
 	var out []netip.Prefix
 	for _, f := range splitList(e.allow) {
-		if !strings.Contains(f, "/") {
-			a, err := netip.ParseAddr(f)
-			if err != nil {
-				return nil, fmt.Errorf("--mllp-allow %q: not an address or network", f)
-			}
-			out = append(out, netip.PrefixFrom(a.Unmap(), a.Unmap().BitLen()))
-			continue
-		}
-		p, err := netip.ParsePrefix(f)
+		p, err := parsePrefix(f)
 		if err != nil {
-			return nil, fmt.Errorf("--mllp-allow %q: not an address or network", f)
+			return nil, fmt.Errorf("--mllp-allow: %w", err)
 		}
-		if p.Addr().Is4In6() {
-			p = netip.PrefixFrom(p.Addr().Unmap(), p.Bits()-96)
-		}
-		out = append(out, p.Masked())
+		out = append(out, p)
 	}
 	return out, nil
 }

@@ -51,6 +51,7 @@ type serveConfig struct {
 	mllpIdle        time.Duration
 	tlsCert, tlsKey string
 	mllpEdge        mllpEdge
+	httpEdge        httpEdge
 	shutdownTimeout time.Duration
 	log             logFlags
 	keyPrefix       string
@@ -87,6 +88,7 @@ func (c *serveConfig) register(fs *flag.FlagSet) {
 	fs.StringVar(&c.tlsCert, "mllp-tls-cert", "", "PEM certificate file: serve MLLP over TLS")
 	fs.StringVar(&c.tlsKey, "mllp-tls-key", "", "PEM private key file for --mllp-tls-cert")
 	c.mllpEdge.register(fs)
+	c.httpEdge.register(fs)
 	fs.StringVar(&c.cpuProfile, "cpuprofile", "", "write a CPU profile of the whole run to this file (for performance work)")
 	fs.DurationVar(&c.shutdownTimeout, "shutdown-timeout", 20*time.Second, "how long a graceful shutdown may take")
 	c.log.register(fs)
@@ -175,6 +177,10 @@ func newService(ctx context.Context, cfg serveConfig, log *slog.Logger) (*servic
 	if err != nil {
 		return nil, err
 	}
+	edge, err := cfg.httpEdge.edge(cfg.httpEdge.tlsCert != "")
+	if err != nil {
+		return nil, err
+	}
 	dataDir, err := cfg.demo.storeDir(cfg.dataDir, cfg.redisURL)
 	if err != nil {
 		return nil, err
@@ -197,6 +203,14 @@ func newService(ctx context.Context, cfg serveConfig, log *slog.Logger) (*servic
 		closeStore()
 		return nil, fmt.Errorf("HTTP: %w", err)
 	}
+	if ln, _, err := cfg.httpEdge.listen(s.httpLn); err != nil {
+		s.httpLn.Close()
+		s.mllpLn.Close()
+		closeStore()
+		return nil, err
+	} else {
+		s.httpLn = ln
+	}
 	s.handler = &ingest.Handler{Store: s.store, Mapping: mapping, Application: "VOORRANG", Logger: log}
 	s.mllp = &mllp.Server{
 		Handler:           s.handler,
@@ -212,7 +226,7 @@ func newService(ctx context.Context, cfg serveConfig, log *slog.Logger) (*servic
 		log.Warn("mllp: connections are accepted from any address; name the interface engines' networks with --mllp-allow")
 	}
 	s.http = ui.New(ui.Config{Store: s.store, Logger: log, Version: version, Metrics: s.metrics(), PACSURLTemplate: cfg.pacsURL, Sections: sections,
-		AllowedOrigins: splitList(cfg.origins), Calendar: calendar, WhatIf: s.store})
+		AllowedOrigins: splitList(cfg.origins), Calendar: calendar, WhatIf: s.store, Edge: edge})
 	return s, nil
 }
 

@@ -13,7 +13,7 @@ import (
 func (s *Store) Claim(ctx context.Context, site, acc, reader string, override bool) (*worklist.Study, error) {
 	out, err := s.mutate(ctx, mutation{site: site, acc: acc, edit: worklist.TakeClaim(reader, override, s.opts.ClaimTTL)})
 	if err != nil {
-		return nil, fmt.Errorf("claim %s: %w", acc, err)
+		return nil, fmt.Errorf("claim at %s: %w", site, err)
 	}
 	return out.Study, nil
 }
@@ -22,7 +22,7 @@ func (s *Store) Claim(ctx context.Context, site, acc, reader string, override bo
 func (s *Store) Release(ctx context.Context, site, acc, reader string, override bool) (*worklist.Study, error) {
 	out, err := s.mutate(ctx, mutation{site: site, acc: acc, edit: worklist.ReleaseClaim(reader, override)})
 	if err != nil {
-		return nil, fmt.Errorf("release %s: %w", acc, err)
+		return nil, fmt.Errorf("release at %s: %w", site, err)
 	}
 	return out.Study, nil
 }

@@ -74,7 +74,7 @@ func (s *Store) escalate(ctx context.Context, site, acc string) error {
 		err = s.rdb.ZRem(ctx, s.keys.escalations(site), acc).Err()
 	}
 	if err != nil {
-		return fmt.Errorf("escalate %s: %w", acc, err)
+		return fmt.Errorf("escalate a study at %s: %w", site, err)
 	}
 	return nil
 }

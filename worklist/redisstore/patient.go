@@ -28,7 +28,7 @@ func (s *Store) applyPatient(ctx context.Context, e worklist.Event, ack []byte) 
 	for _, acc := range accs {
 		o, err := s.mutate(ctx, mutation{site: e.Site, acc: acc, edit: worklist.ApplyEvent(e)})
 		if err != nil {
-			return worklist.Outcome{}, fmt.Errorf("update study %s: %w", acc, err)
+			return worklist.Outcome{}, fmt.Errorf("update a study at %s: %w", e.Site, err)
 		}
 		out.Changed = out.Changed || o.Changed
 	}

@@ -215,7 +215,7 @@ func (s *Store) mutate(ctx context.Context, m mutation) (worklist.Outcome, error
 		if st == nil {
 			if !m.create {
 				if m.pendEvent == nil {
-					return worklist.Outcome{}, fmt.Errorf("%w: no study %s at %s", worklist.ErrNotFound, m.acc, m.site)
+					return worklist.Outcome{}, fmt.Errorf("%w: no such study at %s", worklist.ErrNotFound, m.site)
 				}
 				out, retry, err := s.keepPending(ctx, sk, pk, m)
 				if retry {
@@ -239,7 +239,7 @@ func (s *Store) mutate(ctx context.Context, m mutation) (worklist.Outcome, error
 			// Nothing to write, but a resend must still find its ACK.
 			if m.dedupeKey != "" {
 				if err := s.rdb.SetNX(ctx, m.dedupeKey, m.dedupeVal, s.opts.DedupeTTL).Err(); err != nil {
-					return worklist.Outcome{}, fmt.Errorf("record %s: %w", m.acc, err)
+					return worklist.Outcome{}, fmt.Errorf("record a study at %s: %w", m.site, err)
 				}
 			}
 			return worklist.Outcome{Study: st}, nil
@@ -268,7 +268,7 @@ func (s *Store) mutate(ctx context.Context, m mutation) (worklist.Outcome, error
 		}
 		return worklist.Outcome{Changed: true, Study: st, Position: pos.id}, nil
 	}
-	return worklist.Outcome{}, fmt.Errorf("%w: study %s at %s changed %d times while being written; try again", worklist.ErrConflict, m.acc, m.site, maxAttempts)
+	return worklist.Outcome{}, fmt.Errorf("%w: a study at %s changed %d times while being written; try again", worklist.ErrConflict, m.site, maxAttempts)
 }
 
 // gone answers an input for a study that closed and expired: it is
