@@ -203,7 +203,7 @@ func TestPasswordVerifierWaitsForASlot(t *testing.T) {
 func TestTokens(t *testing.T) {
 	secret := "s3cr3t-of-the-ai-platform-0123456789"
 	spec := "# AI platforms\n" +
-		"aidoc:integration:" + secret + ", script:manager:sha256:" + SecretSum("another secret of 32+ characters!!") + "\n\n"
+		"aidoc:integration:" + secret + ", script:manager+admin:sha256:" + SecretSum("another secret of 32+ characters!!") + "\n\n"
 	tk, err := ParseTokens(strings.NewReader(spec))
 	if err != nil {
 		t.Fatal(err)
@@ -217,7 +217,7 @@ func TestTokens(t *testing.T) {
 		role   Role
 	}{
 		{secret, "aidoc", Integration},
-		{"another secret of 32+ characters!!", "script", Manager},
+		{"another secret of 32+ characters!!", "script", Manager}, // and admin
 		{secret + "x", "", ""},
 		{"", "", ""},
 		{SecretSum(secret), "", ""}, // the hash is not the secret
@@ -230,7 +230,7 @@ func TestTokens(t *testing.T) {
 			}
 			continue
 		}
-		if err != nil || p.Name != tt.name || !p.Has(tt.role) || len(p.Roles) != 1 || p.Method != ByToken {
+		if err != nil || p.Name != tt.name || !p.Has(tt.role) || p.Has(Radiologist) || p.Method != ByToken {
 			t.Errorf("Authenticate(%q) = %+v, %v; want %s with role %s", tt.secret, p, err, tt.name, tt.role)
 		}
 	}
@@ -242,6 +242,7 @@ func TestParseTokensRefuses(t *testing.T) {
 		"no secret":        "aidoc:integration",
 		"short secret":     "aidoc:integration:tooshort",
 		"unknown role":     "aidoc:root:" + long,
+		"unknown 2nd role": "aidoc:integration+root:" + long,
 		"bad name":         "AI Doc:integration:" + long,
 		"same name twice":  "a:integration:" + long + ",a:manager:" + long + "x",
 		"same secret":      "a:integration:" + long + ",b:manager:" + long,

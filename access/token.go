@@ -9,6 +9,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 )
 
@@ -20,9 +21,9 @@ const MinTokenSecretLen = 32
 // its secret. The secret itself is not kept. A fast hash suffices, unlike
 // for passwords: a secret of 32 random characters cannot be guessed.
 type token struct {
-	name string
-	role Role
-	sum  [sha256.Size]byte
+	name  string
+	roles []Role
+	sum   [sha256.Size]byte
 }
 
 // Tokens are the integration tokens the service accepts (Authorization:
@@ -33,8 +34,10 @@ type Tokens struct {
 
 // ParseTokens reads tokens given as "name:role:secret", separated by
 // commas or line breaks (blank lines and lines starting with # are
-// skipped). Instead of the secret a line may hold "sha256:HEX", its
-// SHA-256 in hex, so that the configuration need not hold secrets.
+// skipped). A token may hold several roles, joined by '+'
+// ("script:manager+admin:..."). Instead of the secret a line may hold
+// "sha256:HEX", its SHA-256 in hex, so that the configuration need not hold
+// secrets.
 func ParseTokens(r io.Reader) (*Tokens, error) {
 	t := &Tokens{}
 	sc := bufio.NewScanner(r)
@@ -81,11 +84,11 @@ func parseToken(spec string) (token, error) {
 	if err := CheckName(name); err != nil {
 		return token{}, err
 	}
-	role, err := ParseRole(roleName)
+	roles, err := ParseRoles(strings.ReplaceAll(roleName, "+", ","))
 	if err != nil {
 		return token{}, err
 	}
-	tk := token{name: name, role: role}
+	tk := token{name: name, roles: roles}
 	if h, ok := strings.CutPrefix(secret, "sha256:"); ok {
 		b, err := hex.DecodeString(h)
 		if err != nil || len(b) != sha256.Size {
@@ -118,7 +121,7 @@ func (t *Tokens) Authenticate(secret string) (*Principal, error) {
 		return nil, ErrDenied
 	}
 	tk := t.list[found]
-	return &Principal{Name: tk.name, Roles: []Role{tk.role}, Method: ByToken}, nil
+	return &Principal{Name: tk.name, Roles: slices.Clone(tk.roles), Method: ByToken}, nil
 }
 
 // NewSecret returns 32 random bytes, base64url-encoded (43 characters):

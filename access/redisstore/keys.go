@@ -18,3 +18,8 @@ func (k keys) session(sum string) string { return k.tag() + "session:" + sum }
 // sessionsOf is a set: the sums of a principal's sessions, for signing
 // out everywhere.
 func (k keys) sessionsOf(name string) string { return k.tag() + "sessions-of:" + name }
+
+// loginState is a string: what an OpenID Connect sign-in under way must
+// remember (PKCE verifier, nonce, where to go), under the SHA-256 of its
+// state parameter, for a few minutes.
+func (k keys) loginState(sum string) string { return k.tag() + "login:" + sum }

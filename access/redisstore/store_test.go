@@ -233,3 +233,21 @@ func TestPasswordChangeEndsSessions(t *testing.T) {
 		})
 	}
 }
+
+func TestLoginState(t *testing.T) {
+	s, _ := newStore(t)
+	ctx := context.Background()
+	if err := s.PutLoginState(ctx, "state-1", []byte(`{"nonce":"n"}`), time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.TakeLoginState(ctx, "state-1")
+	if err != nil || string(got) != `{"nonce":"n"}` {
+		t.Fatalf("TakeLoginState = %q, %v", got, err)
+	}
+	if _, err := s.TakeLoginState(ctx, "state-1"); !errors.Is(err, access.ErrNotFound) {
+		t.Errorf("a state taken twice: %v, want ErrNotFound", err)
+	}
+	if _, err := s.TakeLoginState(ctx, "never"); !errors.Is(err, access.ErrNotFound) {
+		t.Errorf("an unknown state: %v, want ErrNotFound", err)
+	}
+}
