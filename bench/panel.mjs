@@ -116,8 +116,7 @@ function aiResult(i, k, positive, now) {
 
 // ---- the probe, injected before the panel's scripts
 
-function probe({ reader }) {
-  localStorage.setItem('voorrang.reader', JSON.stringify(reader));
+function probe() {
   window.Notification = class {
     static permission = 'granted';
     static requestPermission() { return Promise.resolve('granted'); }
@@ -317,7 +316,7 @@ async function main() {
     // open the panel
     browser = await hx.launch();
     const context = await browser.newContext({ viewport: { width: WIDTH, height: HEIGHT } });
-    await context.addInitScript(probe, { reader: 'Dr. Bench' });
+    await context.addInitScript(probe);
     if (CSS) {
       await context.route(/\/static\/panel[.\w]*\.css/, async r => {
         const res = await r.fetch();
@@ -328,7 +327,8 @@ async function main() {
     const errors = [];
     page.on('pageerror', e => errors.push(e.message));
     page.on('console', m => m.type() === 'error' && errors.push(m.text()));
-    await page.goto(server.url + '/');
+    await server.account('bench');
+    await hx.signIn(page, server, 'bench');
     // The panel keeps a window of rows in the page and the rest sorted
     // behind a "show more" button.
     await page.waitForFunction(([n, w]) => document.querySelectorAll('#list > li.row').length === Math.min(n, w) &&
@@ -360,13 +360,14 @@ async function main() {
       const key = SITE + '/' + accession(i);
       const before = await page.evaluate(k => [...document.querySelectorAll('#list > li.row')].findIndex(e => e.dataset.key === k), key);
       const body = aiResult(i, k, positive, now);
-      const res = await page.evaluate(async ({ body, acc }) => {
+      const res = await page.evaluate(async ({ body, acc, token }) => {
         const B = window.__bench;
         B.expect = acc;
         B.postAt = performance.now();
-        const r = await fetch('/api/v1/ai-results', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+        const r = await fetch('/api/v1/ai-results', { method: 'POST', body: JSON.stringify(body),
+          headers: { 'Content-Type': 'application/json', Authorization: 'Bearer ' + token } });
         return { status: r.status, text: await r.text() };
-      }, { body, acc: accession(i) });
+      }, { body, acc: accession(i), token: hx.TOKENS.ai });
       if (res.status !== 200 || !/"applied"/.test(res.text)) throw new Error(`POST ai-results ${accession(i)}: ${res.status} ${res.text}`);
       const m = await page.waitForFunction(acc => {
         const m = window.__bench.msgs.find(x => x.target === acc);

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"fmt"
 	"net/url"
 	"strconv"
 	"strings"
@@ -9,6 +10,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"github.com/voorrang/voorrang/audit"
 	"github.com/voorrang/voorrang/ingest"
 	"github.com/voorrang/voorrang/triage"
 	"github.com/voorrang/voorrang/worklist"
@@ -93,64 +95,112 @@ func (s *Server) getWorklist(c *fiber.Ctx) error {
 		}
 		q.Match = match
 	}
+	q.Match = both(q.Match, s.allowedSections(principalOf(c)))
 	page, err := s.store.List(c.UserContext(), q)
 	if err != nil {
 		return err
 	}
+	s.record(c, audit.Entry{Action: audit.WorklistView, Outcome: audit.OK,
+		Detail: fmt.Sprintf("%s: %d of %d", c.Request().URI().QueryArgs().String(), len(page.Studies), page.Total)})
 	return c.JSON(page)
 }
 
-func (s *Server) getStudy(c *fiber.Ctx) error {
+// study reads the study of the route's site and accession, refusing one
+// the principal may not see (a resident's other sections) as not found.
+func (s *Server) study(c *fiber.Ctx) (*worklist.Study, error) {
 	st, err := s.store.Get(c.UserContext(), param(c, "site"), param(c, "accession"))
+	if err != nil {
+		return nil, err
+	}
+	if !s.mayRead(principalOf(c), st) {
+		return nil, fmt.Errorf("%w: no such study in your sections", worklist.ErrNotFound)
+	}
+	return st, nil
+}
+
+func (s *Server) getStudy(c *fiber.Ctx) error {
+	st, err := s.study(c)
 	if err != nil {
 		return err
 	}
+	s.record(c, audit.Entry{Action: audit.StudyView, Outcome: audit.OK, Site: st.Site, Accession: st.Accession})
 	return c.JSON(st)
 }
 
-// claimBody is the JSON of claim and release; until sign-in exists the
-// reader names themselves.
+// claimBody is the JSON of claim and release. The reader is the principal
+// signed in; a name in the body ("by", as before sign-in existed) is
+// refused as an unknown field.
 type claimBody struct {
-	By       string `json:"by"`
-	Override bool   `json:"override"`
+	Override bool `json:"override"`
 }
 
-func readClaim(c *fiber.Ctx) (claimBody, error) {
+// readClaim reads the body (empty means {}) and checks that the principal
+// may see the study.
+func (s *Server) readClaim(c *fiber.Ctx) (claimBody, error) {
 	var b claimBody
-	if err := ingest.DecodeJSON(c.Body(), &b); err != nil {
-		return b, err
+	if len(c.Body()) > 0 {
+		if err := ingest.DecodeJSON(c.Body(), &b); err != nil {
+			return b, err
+		}
 	}
-	b.By = strings.TrimSpace(b.By)
-	if b.By == "" {
-		return b, invalid("by", "by (the reader's name) is required")
-	}
-	if len(b.By) > 100 {
-		return b, invalid("by", "by is longer than 100 characters")
+	if s.allowedSections(principalOf(c)) != nil {
+		if _, err := s.study(c); err != nil {
+			return b, err
+		}
 	}
 	return b, nil
 }
 
 func (s *Server) postClaim(c *fiber.Ctx) error {
-	b, err := readClaim(c)
+	b, err := s.readClaim(c)
 	if err != nil {
 		return err
 	}
-	st, err := s.store.Claim(c.UserContext(), param(c, "site"), param(c, "accession"), b.By, b.Override)
+	p := principalOf(c)
+	site, acc := param(c, "site"), param(c, "accession")
+	var previous string
+	if b.Override {
+		if before, err := s.store.Get(c.UserContext(), site, acc); err == nil && before.Claim != nil && before.Claim.By != p.Name {
+			previous = before.Claim.By
+		}
+	}
+	st, err := s.store.Claim(c.UserContext(), site, acc, p.Name, b.Override)
 	if err != nil {
 		return err
 	}
+	detail := "claim"
+	switch {
+	case previous != "":
+		detail = "override of " + previous
+	case st.Claim != nil && st.Claim.At.Before(s.now()):
+		detail = "renew"
+	}
+	s.record(c, audit.Entry{Action: audit.Claim, Outcome: audit.OK, Site: site, Accession: acc, Detail: detail})
 	return c.JSON(st)
 }
 
 func (s *Server) postRelease(c *fiber.Ctx) error {
-	b, err := readClaim(c)
+	b, err := s.readClaim(c)
 	if err != nil {
 		return err
 	}
-	st, err := s.store.Release(c.UserContext(), param(c, "site"), param(c, "accession"), b.By, b.Override)
+	p := principalOf(c)
+	site, acc := param(c, "site"), param(c, "accession")
+	var previous string
+	if b.Override {
+		if before, err := s.store.Get(c.UserContext(), site, acc); err == nil && before.Claim != nil && before.Claim.By != p.Name {
+			previous = before.Claim.By
+		}
+	}
+	st, err := s.store.Release(c.UserContext(), site, acc, p.Name, b.Override)
 	if err != nil {
 		return err
 	}
+	detail := "release"
+	if previous != "" {
+		detail = "override of " + previous
+	}
+	s.record(c, audit.Entry{Action: audit.Release, Outcome: audit.OK, Site: site, Accession: acc, Detail: detail})
 	return c.JSON(st)
 }
 
@@ -183,10 +233,11 @@ func (s *Server) postAIResult(c *fiber.Ctx) error {
 	return c.JSON(resp)
 }
 
+// feedbackBody is the JSON of feedback on an AI result; the reader is the
+// principal signed in.
 type feedbackBody struct {
 	Site      string `json:"site"`
 	Accession string `json:"accession"`
-	By        string `json:"by"`
 	Agree     *bool  `json:"agree"`
 }
 
@@ -195,7 +246,7 @@ func (s *Server) postFeedback(c *fiber.Ctx) error {
 	if err := ingest.DecodeJSON(c.Body(), &b); err != nil {
 		return err
 	}
-	for _, f := range []struct{ name, v string }{{"site", b.Site}, {"accession", b.Accession}, {"by", b.By}} {
+	for _, f := range []struct{ name, v string }{{"site", b.Site}, {"accession", b.Accession}} {
 		if strings.TrimSpace(f.v) == "" {
 			return invalid(f.name, f.name+" is required")
 		}
@@ -203,10 +254,26 @@ func (s *Server) postFeedback(c *fiber.Ctx) error {
 	if b.Agree == nil {
 		return invalid("agree", "agree is required (true or false)")
 	}
-	st, err := s.store.Feedback(c.UserContext(), b.Site, b.Accession, param(c, "id"), b.By, *b.Agree)
+	p := principalOf(c)
+	if s.allowedSections(p) != nil {
+		st, err := s.store.Get(c.UserContext(), b.Site, b.Accession)
+		if err != nil {
+			return err
+		}
+		if !s.mayRead(p, st) {
+			return fmt.Errorf("%w: no such study in your sections", worklist.ErrNotFound)
+		}
+	}
+	id := param(c, "id")
+	st, err := s.store.Feedback(c.UserContext(), b.Site, b.Accession, id, p.Name, *b.Agree)
 	if err != nil {
 		return err
 	}
+	verdict := "disagree"
+	if *b.Agree {
+		verdict = "agree"
+	}
+	s.record(c, audit.Entry{Action: audit.Feedback, Outcome: audit.OK, Site: b.Site, Accession: b.Accession, Target: id, Detail: verdict})
 	return c.JSON(st)
 }
 
@@ -227,6 +294,7 @@ func (s *Server) getDeadLetters(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	s.record(c, audit.Entry{Action: audit.DeadLettersRead, Outcome: audit.OK, Detail: fmt.Sprintf("offset %d: %d of %d", offset, len(dl), total)})
 	resp := fiber.Map{"deadLetters": dl, "total": total}
 	if next := offset + len(dl); int64(next) < total {
 		resp["next"] = next

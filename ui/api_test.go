@@ -53,7 +53,7 @@ func newTestServer(t *testing.T) (*Server, *redisstore.Store) {
 	rdb := redistest.Client(t)
 	clk := &clock{t: now}
 	store := redisstore.New(rdb, redisstore.Options{Prefix: redistest.Prefix(t, rdb), Now: clk.Now})
-	return New(Config{Store: store, Now: clk.Now, Logger: discard(), Version: "test"}), store
+	return New(Config{Store: store, Now: clk.Now, Logger: discard(), Version: "test", Access: testAccess()}), store
 }
 
 // response is what a request got.
@@ -67,12 +67,19 @@ type response struct {
 // sent as JSON.
 func do(t *testing.T, s *Server, method, target string, body []byte) response {
 	t.Helper()
+	return doAs(t, s, "tester", method, target, body)
+}
+
+// doAs is do with the test token of name (testTokens).
+func doAs(t *testing.T, s *Server, name, method, target string, body []byte) response {
+	t.Helper()
 	var r io.Reader
 	if body != nil {
 		r = bytes.NewReader(body)
 	}
 	req := httptest.NewRequest(method, target, r)
 	req.Host = "localhost" // the host name a service without Edge.PublicURL answers to
+	req.Header.Set("Authorization", "Bearer "+testTokens[name])
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
@@ -380,9 +387,11 @@ func TestClaims(t *testing.T) {
 	s, store := newTestServer(t)
 	seed(t, store, "W26000101")
 	const study = "/api/v1/studies/ZHWEST/W26000101"
-	// The steps run in order on one study.
+	// The steps run in order on one study. The reader is the principal
+	// of the token (as); the body names nobody.
 	steps := []struct {
 		name      string
+		as        string
 		path      string
 		body      string
 		status    int
@@ -390,31 +399,27 @@ func TestClaims(t *testing.T) {
 		field     string // for a failure
 		wantClaim string // for a success: who holds the claim after, "" for nobody
 	}{
-		{name: "claim", path: study + "/claim", body: `{"by":"jansen"}`, status: 200, wantClaim: "jansen"},
-		{name: "second reader refused", path: study + "/claim", body: `{"by":"pietersen"}`, status: 409, code: "conflict"},
-		{name: "second reader refused without override", path: study + "/claim", body: `{"by":"pietersen","override":false}`, status: 409, code: "conflict"},
-		{name: "holder renews", path: study + "/claim", body: `{"by":"jansen"}`, status: 200, wantClaim: "jansen"},
-		{name: "override", path: study + "/claim", body: `{"by":"pietersen","override":true}`, status: 200, wantClaim: "pietersen"},
-		{name: "release by the wrong reader", path: study + "/release", body: `{"by":"jansen"}`, status: 409, code: "conflict"},
-		{name: "release by the holder", path: study + "/release", body: `{"by":"pietersen"}`, status: 200, wantClaim: ""},
-		{name: "release of a free study", path: study + "/release", body: `{"by":"jansen"}`, status: 200, wantClaim: ""},
-		{name: "name is trimmed", path: study + "/claim", body: `{"by":"  de Boer  "}`, status: 200, wantClaim: "de Boer"},
-		{name: "claim of an unknown study", path: "/api/v1/studies/ZHWEST/W26999999/claim", body: `{"by":"jansen"}`, status: 404, code: "not_found"},
-		{name: "claim at an unknown site", path: "/api/v1/studies/ZHNOORD/W26000101/claim", body: `{"by":"jansen"}`, status: 404, code: "not_found"},
-		{name: "release of an unknown study", path: "/api/v1/studies/ZHWEST/W26999999/release", body: `{"by":"jansen"}`, status: 404, code: "not_found"},
-		{name: "missing by", path: study + "/claim", body: `{"override":true}`, status: 400, code: "invalid", field: "by"},
-		{name: "blank by", path: study + "/claim", body: `{"by":"   "}`, status: 400, code: "invalid", field: "by"},
-		{name: "by too long", path: study + "/claim", body: `{"by":"` + strings.Repeat("x", 101) + `"}`, status: 400, code: "invalid", field: "by"},
-		{name: "missing by on release", path: study + "/release", body: `{}`, status: 400, code: "invalid", field: "by"},
-		{name: "unknown field", path: study + "/claim", body: `{"by":"jansen","force":true}`, status: 400, code: "invalid", field: "force"},
-		{name: "override not a boolean", path: study + "/claim", body: `{"by":"jansen","override":"yes"}`, status: 400, code: "invalid", field: "override"},
-		{name: "not JSON", path: study + "/claim", body: `by=jansen`, status: 400, code: "invalid"},
-		{name: "empty body", path: study + "/claim", body: ``, status: 400, code: "invalid"},
+		{name: "claim", as: "jansen", path: study + "/claim", body: `{}`, status: 200, wantClaim: "jansen"},
+		{name: "second reader refused", as: "pietersen", path: study + "/claim", body: `{}`, status: 409, code: "conflict"},
+		{name: "second reader refused without override", as: "pietersen", path: study + "/claim", body: `{"override":false}`, status: 409, code: "conflict"},
+		{name: "holder renews", as: "jansen", path: study + "/claim", body: `{}`, status: 200, wantClaim: "jansen"},
+		{name: "override", as: "pietersen", path: study + "/claim", body: `{"override":true}`, status: 200, wantClaim: "pietersen"},
+		{name: "release by the wrong reader", as: "jansen", path: study + "/release", body: `{}`, status: 409, code: "conflict"},
+		{name: "release by the holder", as: "pietersen", path: study + "/release", body: `{}`, status: 200, wantClaim: ""},
+		{name: "release of a free study", as: "jansen", path: study + "/release", body: `{}`, status: 200, wantClaim: ""},
+		{name: "claim of an unknown study", as: "jansen", path: "/api/v1/studies/ZHWEST/W26999999/claim", body: `{}`, status: 404, code: "not_found"},
+		{name: "claim at an unknown site", as: "jansen", path: "/api/v1/studies/ZHNOORD/W26000101/claim", body: `{}`, status: 404, code: "not_found"},
+		{name: "release of an unknown study", as: "jansen", path: "/api/v1/studies/ZHWEST/W26999999/release", body: `{}`, status: 404, code: "not_found"},
+		{name: "a reader named in the body", as: "jansen", path: study + "/claim", body: `{"by":"pietersen"}`, status: 400, code: "invalid", field: "by"},
+		{name: "unknown field", as: "jansen", path: study + "/claim", body: `{"force":true}`, status: 400, code: "invalid", field: "force"},
+		{name: "override not a boolean", as: "jansen", path: study + "/claim", body: `{"override":"yes"}`, status: 400, code: "invalid", field: "override"},
+		{name: "not JSON", as: "jansen", path: study + "/claim", body: `override=true`, status: 400, code: "invalid"},
+		{name: "empty body claims", as: "jansen", path: study + "/claim", body: ``, status: 200, wantClaim: "jansen"},
 	}
 	for _, st := range steps {
 		t.Run(st.name, func(t *testing.T) {
 			before := mustGet(t, store, "ZHWEST", "W26000101")
-			res := do(t, s, "POST", st.path, []byte(st.body))
+			res := doAs(t, s, st.as, "POST", st.path, []byte(st.body))
 			if st.code != "" {
 				res.wantError(t, st.status, st.code, st.field)
 				if after := mustGet(t, store, "ZHWEST", "W26000101"); after.Version != before.Version {
@@ -449,6 +454,7 @@ func TestFeedback(t *testing.T) {
 	site, acc := `"site":"ZHWEST"`, `"accession":"W26000101"`
 	tests := []struct {
 		name   string
+		as     string
 		path   string
 		body   []byte
 		status int
@@ -456,30 +462,30 @@ func TestFeedback(t *testing.T) {
 		field  string
 		want   map[string]string // for a success: the result's feedback after
 	}{
-		{name: "agree", path: pe, body: body(site, acc, `"by":"jansen"`, `"agree":true`), status: 200,
+		{name: "agree", as: "jansen", path: pe, body: body(site, acc, `"agree":true`), status: 200,
 			want: map[string]string{"jansen": "agree"}},
-		{name: "second reader disagrees", path: pe, body: body(site, acc, `"by":"pietersen"`, `"agree":false`), status: 200,
+		{name: "second reader disagrees", as: "pietersen", path: pe, body: body(site, acc, `"agree":false`), status: 200,
 			want: map[string]string{"jansen": "agree", "pietersen": "disagree"}},
-		{name: "reader changes their mind", path: pe, body: body(site, acc, `"by":"jansen"`, `"agree":false`), status: 200,
+		{name: "reader changes their mind", as: "jansen", path: pe, body: body(site, acc, `"agree":false`), status: 200,
 			want: map[string]string{"jansen": "disagree", "pietersen": "disagree"}},
-		{name: "unknown result id", path: "/api/v1/ai-results/aidoc-nope/feedback", body: body(site, acc, `"by":"jansen"`, `"agree":true`),
+		{name: "unknown result id", as: "jansen", path: "/api/v1/ai-results/aidoc-nope/feedback", body: body(site, acc, `"agree":true`),
 			status: 404, code: "not_found"},
-		{name: "result of another study", path: "/api/v1/ai-results/aidoc-20261123-0002/feedback", body: body(site, acc, `"by":"jansen"`, `"agree":true`),
+		{name: "result of another study", as: "jansen", path: "/api/v1/ai-results/aidoc-20261123-0002/feedback", body: body(site, acc, `"agree":true`),
 			status: 404, code: "not_found"},
-		{name: "unknown study", path: pe, body: body(site, `"accession":"W26999999"`, `"by":"jansen"`, `"agree":true`),
+		{name: "unknown study", as: "jansen", path: pe, body: body(site, `"accession":"W26999999"`, `"agree":true`),
 			status: 404, code: "not_found"},
-		{name: "missing agree", path: pe, body: body(site, acc, `"by":"jansen"`), status: 400, code: "invalid", field: "agree"},
-		{name: "agree null", path: pe, body: body(site, acc, `"by":"jansen"`, `"agree":null`), status: 400, code: "invalid", field: "agree"},
-		{name: "agree as a string", path: pe, body: body(site, acc, `"by":"jansen"`, `"agree":"yes"`), status: 400, code: "invalid", field: "agree"},
-		{name: "missing by", path: pe, body: body(site, acc, `"agree":true`), status: 400, code: "invalid", field: "by"},
-		{name: "missing site", path: pe, body: body(acc, `"by":"jansen"`, `"agree":true`), status: 400, code: "invalid", field: "site"},
-		{name: "missing accession", path: pe, body: body(site, `"by":"jansen"`, `"agree":true`), status: 400, code: "invalid", field: "accession"},
-		{name: "unknown field", path: pe, body: body(site, acc, `"by":"jansen"`, `"agree":true`, `"comment":"no"`), status: 400, code: "invalid", field: "comment"},
+		{name: "missing agree", as: "jansen", path: pe, body: body(site, acc), status: 400, code: "invalid", field: "agree"},
+		{name: "agree null", as: "jansen", path: pe, body: body(site, acc, `"agree":null`), status: 400, code: "invalid", field: "agree"},
+		{name: "agree as a string", as: "jansen", path: pe, body: body(site, acc, `"agree":"yes"`), status: 400, code: "invalid", field: "agree"},
+		{name: "a reader named in the body", as: "jansen", path: pe, body: body(site, acc, `"by":"pietersen"`, `"agree":true`), status: 400, code: "invalid", field: "by"},
+		{name: "missing site", as: "jansen", path: pe, body: body(acc, `"agree":true`), status: 400, code: "invalid", field: "site"},
+		{name: "missing accession", as: "jansen", path: pe, body: body(site, `"agree":true`), status: 400, code: "invalid", field: "accession"},
+		{name: "unknown field", as: "jansen", path: pe, body: body(site, acc, `"agree":true`, `"comment":"no"`), status: 400, code: "invalid", field: "comment"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			before := mustGet(t, store, "ZHWEST", "W26000101")
-			res := do(t, s, "POST", tt.path, tt.body)
+			res := doAs(t, s, tt.as, "POST", tt.path, tt.body)
 			if tt.code != "" {
 				res.wantError(t, tt.status, tt.code, tt.field)
 				if after := mustGet(t, store, "ZHWEST", "W26000101"); after.Version != before.Version {
@@ -547,7 +553,7 @@ func TestGetStudy(t *testing.T) {
 	}
 	t.Run("claim of an escaped accession", func(t *testing.T) {
 		var got worklist.Study
-		do(t, s, "POST", "/api/v1/studies/ZHWEST/W%202600%2F0199/claim", []byte(`{"by":"jansen"}`)).wantOK(t, 200, &got)
+		doAs(t, s, "jansen", "POST", "/api/v1/studies/ZHWEST/W%202600%2F0199/claim", []byte(`{}`)).wantOK(t, 200, &got)
 		if got.Accession != "W 2600/0199" || got.Claim == nil || got.Claim.By != "jansen" {
 			t.Errorf("study %q claim %+v, want W 2600/0199 held by jansen", got.Accession, got.Claim)
 		}

@@ -101,11 +101,11 @@ func (e *Edge) publicOrigin() string {
 // IP address, which reveal nothing.
 func exempt(path string) bool { return path == "/healthz" || path == "/readyz" }
 
-// guard is the first middleware of every request: it refuses a request
+// edgeCheck is the first middleware of every request: it refuses a request
 // whose length is ambiguous (closing the connection: what follows cannot
 // be trusted) or whose Host is not the service's, and sets the headers
 // every answer carries.
-func (s *Server) guard(c *fiber.Ctx) error {
+func (s *Server) edgeCheck(c *fiber.Ctx) error {
 	if ambiguousLength(c.Request().Header.RawHeaders()) {
 		c.Context().SetConnectionClose()
 		return &apiError{Code: "bad_request", Message: "a request may not carry both Content-Length and Transfer-Encoding",

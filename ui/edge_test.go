@@ -30,6 +30,7 @@ func get(t *testing.T, addr, src, host, path string, header map[string]string) *
 	c.SetDeadline(time.Now().Add(30 * time.Second))
 	req, _ := http.NewRequest("GET", "http://"+addr+path, nil)
 	req.Host = host
+	req.Header.Set("Authorization", "Bearer "+testTokens["tester"])
 	for k, v := range header {
 		req.Header.Set(k, v)
 	}

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -352,6 +353,24 @@ type wsFilter struct {
 	modalities []string // empty: any
 	section    string
 	match      func(*worklist.Study) bool // the section's; nil: any
+	// limit is what the principal may see (a resident's sections); nil:
+	// everything.
+	limit func(*worklist.Study) bool
+}
+
+// describe says what the filter asks for, for the audit trail.
+func (f *wsFilter) describe() string {
+	var parts []string
+	if len(f.sites) > 0 {
+		parts = append(parts, "site="+strings.Join(f.sites, ","))
+	}
+	if len(f.modalities) > 0 {
+		parts = append(parts, "modality="+strings.Join(f.modalities, ","))
+	}
+	if f.section != "" {
+		parts = append(parts, "section="+f.section)
+	}
+	return strings.Join(parts, " ")
 }
 
 func (f *wsFilter) wantsSite(site string) bool {
@@ -367,10 +386,10 @@ func (f *wsFilter) shows(st *worklist.Study) bool {
 	if len(f.modalities) > 0 && !slices.Contains(f.modalities, st.Modality) {
 		return false
 	}
-	return f.match == nil || f.match(st)
+	return (f.match == nil || f.match(st)) && (f.limit == nil || f.limit(st))
 }
 
 // query is the worklist query of the filter's snapshot.
 func (f *wsFilter) query(sites []string) worklist.Query {
-	return worklist.Query{Sites: sites, Modalities: f.modalities, Match: f.match}
+	return worklist.Query{Sites: sites, Modalities: f.modalities, Match: both(f.match, f.limit)}
 }

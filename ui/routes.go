@@ -32,10 +32,18 @@ func (s *Server) routes(h handlers) []route {
 	return []route{
 		onGet("/healthz", access.Public, "process up, and the version", h.health),
 		onGet("/readyz", access.Public, "Redis reachable (503 if not)", s.getReady),
-		onGet("/metrics", access.AdminOnly, "Prometheus metrics (a metrics token may stand in for admin later)", h.metrics),
+		onGet("/metrics", access.ManagerOnly, "Prometheus metrics, no patient data (give the scraper a token with the manager role)", h.metrics),
 
-		onGet("/", access.Reader, "the panel's page", h.page),
-		onGet("/static/:name", access.Reader, "the panel's scripts, styles and sound (hashed names, cached for a year)", h.asset),
+		onGet("/signin", access.Public, "the sign-in page", h.signin),
+		onGet("/static/:name", access.Public, "the panel's and the sign-in page's scripts, styles and sound (hashed names, cached for a year; no patient data)", h.asset),
+		onGet("/auth/methods", access.Public, "which sign-ins this service offers: local accounts, the identity provider", s.getMethods),
+		onPost("/auth/login", access.Public, "sign in with a local account (rate-limited harder)", s.signInLimit, s.postLogin),
+		onGet("/auth/oidc", access.Public, "start signing in at the identity provider (rate-limited harder)", s.signInLimit, s.getOIDCStart),
+		onGet("/auth/oidc/callback", access.Public, "where the identity provider sends the browser back", s.getOIDCCallback),
+		onPost("/auth/logout", access.SignedIn, "end this browser's session", s.postLogout),
+		onGet("/api/v1/me", access.SignedIn, "who is signed in, the session's CSRF token and limits", s.getMe),
+
+		onGet("/", access.Reader, "the panel's page (a browser not signed in is sent to /signin)", h.page),
 		onGet("/api/v1/config", access.Reader, "the panel's configuration: the PACS link template", h.config),
 		onGet("/ws", access.Reader, "the panel's live feed: snapshot, then every change (websocket)", s.checkWS, s.upgradeWS()),
 
@@ -61,13 +69,19 @@ func (s *Server) routes(h handlers) []route {
 		onPost("/api/v1/whatif", access.ManagerOnly, "a posted scenario, simulated under the built-in policies", s.postWhatIf),
 
 		onGet("/api/v1/dead-letters", access.AdminOnly, "refused messages, which hold patient data", s.getDeadLetters),
+		onGet("/api/v1/users", access.AdminOnly, "the local accounts (never their password hashes)", s.getUsers),
+		onPost("/api/v1/users/:name/signout", access.AdminOnly, "end every session of a principal, however it signed in", s.postSignOutUser),
+		onPost("/api/v1/users/:name/disable", access.AdminOnly, "disable a local account, ending its sessions", s.setDisabled(true)),
+		onPost("/api/v1/users/:name/enable", access.AdminOnly, "enable a local account again", s.setDisabled(false)),
+		onGet("/api/v1/audit", access.AdminOnly, "the audit trail, oldest first, paged", s.getAudit),
+		onGet("/api/v1/audit/export", access.AdminOnly, "the audit trail as JSON lines, all of it or a time window", s.getAuditExport),
 	}
 }
 
 // handlers are the handlers of the route table that are not methods of
 // the Server: they close over what New prepares.
 type handlers struct {
-	health, metrics, page, asset, config, sections fiber.Handler
+	health, metrics, page, signin, asset, config, sections fiber.Handler
 }
 
 // register adds the routes of the table to app, each behind the guard of

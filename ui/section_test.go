@@ -96,7 +96,7 @@ func TestConfiguredSections(t *testing.T) {
 	rdb := redistest.Client(t)
 	clk := &clock{t: now}
 	store := redisstore.New(rdb, redisstore.Options{Prefix: redistest.Prefix(t, rdb), Now: clk.Now})
-	s := New(Config{Store: store, Now: clk.Now, Logger: discard(), Sections: []Section{
+	s := New(Config{Store: store, Now: clk.Now, Logger: discard(), Access: testAccess(), Sections: []Section{
 		{Name: "ct", Modalities: []string{"CT"}},
 		{Name: "wrist", Procedures: []string{"*pols*"}},
 	}})

@@ -37,14 +37,20 @@ type Server struct {
 	origins  []string // Config.AllowedOrigins
 	table    []route  // every route (routes.go)
 	// guards holds the middleware that admits a request to a route of
-	// each policy; a policy without one admits every request. None is set
-	// yet: the policies are declared, not enforced.
-	guards map[access.Policy]fiber.Handler
+	// each policy (guardFor); a policy without one admits every request.
+	guards      map[access.Policy]fiber.Handler
+	signInLimit fiber.Handler // the harder rate limit of sign-in attempts
 
 	statsStore StatsStore // nil: the statistics answer 503
 	calendar   *stats.Calendar
 	whatIf     WhatIfSource  // Config.WhatIf
 	whatIfSlot chan struct{} // one simulation at a time
+
+	access  Access
+	oidc    *oidcClient // nil: no identity provider
+	auditor Auditor     // nil: no trail
+	trail   AuditReader // nil: the trail cannot be read here
+	wsCount wsCounter
 
 	edge           Edge
 	hosts          []string // Edge.hosts()
@@ -85,6 +91,13 @@ type Config struct {
 
 	// Edge guards the HTTP port: host names, proxies, TLS, limits.
 	Edge Edge
+	// Access says who calls: sessions, accounts, tokens, OIDC. Its zero
+	// value lets nobody in.
+	Access Access
+	// Audit appends to the audit trail and AuditTrail reads it back;
+	// nil records nothing and serves no trail.
+	Audit      Auditor
+	AuditTrail AuditReader
 }
 
 // New returns a Server with its routes.
@@ -118,6 +131,15 @@ func New(cfg Config) *Server {
 	s.hosts = s.edge.hosts()
 	s.frameAncestors = frameAncestorsOf(s.edge.FrameAncestors)
 	s.panelCSP = panelCSP + s.frameAncestors
+	s.access, s.auditor, s.trail = cfg.Access, cfg.Audit, cfg.AuditTrail
+	s.access.defaults()
+	if cfg.Access.OIDC != nil {
+		o := *cfg.Access.OIDC
+		if o.RedirectURL == "" {
+			o.RedirectURL = s.edge.PublicURL + "/auth/oidc/callback"
+		}
+		s.oidc = &oidcClient{cfg: o}
+	}
 	s.app = fiber.New(fiber.Config{
 		AppName:               "voorrang",
 		DisableStartupMessage: true,
@@ -129,7 +151,17 @@ func New(cfg Config) *Server {
 		ErrorHandler:          s.handleError,
 	})
 	// A panic becomes a 500 with no panic text for the client.
-	s.app.Use(recover.New(), s.guard, s.rateLimit(s.edge.RateLimit, func(c *fiber.Ctx) bool { return exempt(c.Path()) }), jsonOnly)
+	// Then the edge (edge.go), then who calls (auth.go); each route's
+	// guard (guardFor) decides whether they may.
+	s.app.Use(recover.New(), s.edgeCheck, s.rateLimit(s.edge.RateLimit, func(c *fiber.Ctx) bool { return exempt(c.Path()) }),
+		jsonOnly, s.authenticate)
+	s.signInLimit = s.rateLimit(s.edge.SignInRateLimit, nil)
+	s.guards = map[access.Policy]fiber.Handler{}
+	for _, p := range access.AllPolicies() {
+		if p != access.Public {
+			s.guards[p] = s.guardFor(p)
+		}
+	}
 	reg := cfg.Metrics
 	if reg == nil {
 		reg = prometheus.NewRegistry()

@@ -50,7 +50,7 @@ func TestReadyz(t *testing.T) {
 	up, _ := newTestServer(t)
 	servers := map[string]*Server{"store up": up}
 	for name, store := range brokenStores(t) {
-		servers[name] = New(Config{Store: store, Logger: discard()})
+		servers[name] = New(Config{Store: store, Logger: discard(), Access: testAccess()})
 	}
 	tests := []struct {
 		name       string
@@ -78,7 +78,7 @@ func TestMetrics(t *testing.T) {
 	reg.MustRegister(requests)
 	requests.Add(3)
 	rdb := redistest.Client(t)
-	s := New(Config{Store: redisstore.New(rdb, redisstore.Options{Prefix: redistest.Prefix(t, rdb)}), Metrics: reg, Logger: discard()})
+	s := New(Config{Store: redisstore.New(rdb, redisstore.Options{Prefix: redistest.Prefix(t, rdb)}), Metrics: reg, Logger: discard(), Access: testAccess()})
 	res := do(t, s, "GET", "/metrics", nil)
 	if res.status != 200 {
 		t.Fatalf("status %d, want 200", res.status)
@@ -120,15 +120,15 @@ func TestInternalErrorsHidden(t *testing.T) {
 	}{
 		{"worklist", "GET", "/api/v1/worklist", ""},
 		{"study", "GET", "/api/v1/studies/ZHWEST/W26000101", ""},
-		{"claim", "POST", "/api/v1/studies/ZHWEST/W26000101/claim", `{"by":"jansen"}`},
-		{"release", "POST", "/api/v1/studies/ZHWEST/W26000101/release", `{"by":"jansen"}`},
+		{"claim", "POST", "/api/v1/studies/ZHWEST/W26000101/claim", `{}`},
+		{"release", "POST", "/api/v1/studies/ZHWEST/W26000101/release", `{}`},
 		{"ai result", "POST", "/api/v1/ai-results", ""}, // the body is pe_positive.json
-		{"feedback", "POST", "/api/v1/ai-results/aidoc-20261123-0001/feedback", `{"site":"ZHWEST","accession":"W26000101","by":"jansen","agree":true}`},
+		{"feedback", "POST", "/api/v1/ai-results/aidoc-20261123-0001/feedback", `{"site":"ZHWEST","accession":"W26000101","agree":true}`},
 		{"dead letters", "GET", "/api/v1/dead-letters", ""},
 	}
 	for storeName, store := range brokenStores(t) {
 		var log bytes.Buffer
-		s := New(Config{Store: store, Logger: slog.New(slog.NewTextHandler(&log, nil)), Now: (&clock{t: now}).Now})
+		s := New(Config{Store: store, Logger: slog.New(slog.NewTextHandler(&log, nil)), Now: (&clock{t: now}).Now, Access: testAccess()})
 		for _, r := range routes {
 			t.Run(storeName+"/"+r.name, func(t *testing.T) {
 				log.Reset()
@@ -197,6 +197,7 @@ func post(t *testing.T, ln *fasthttputil.InmemoryListener, path string, body []b
 		t.Fatal(err)
 	}
 	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", "Bearer "+testTokens["tester"])
 	written := make(chan struct{})
 	go func() {
 		defer close(written)
@@ -222,17 +223,17 @@ func TestBodyLimit(t *testing.T) {
 	ln := serve(t, s)
 	tests := []struct {
 		name   string
-		size   int // of the "by" value
+		size   int // of the "note" value
 		status int
 		code   string
 		field  string
 	}{
-		{name: "just under 1 MiB", size: 1<<20 - 100, status: 400, code: "invalid", field: "by"},
+		{name: "just under 1 MiB", size: 1<<20 - 100, status: 400, code: "invalid", field: "note"},
 		{name: "over 1 MiB", size: 1 << 20, status: 413, code: "too_large"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			body := `{"by":"` + strings.Repeat("x", tt.size) + `"}`
+			body := `{"note":"` + strings.Repeat("x", tt.size) + `"}`
 			post(t, ln, "/api/v1/studies/ZHWEST/W26000101/claim", []byte(body)).wantError(t, tt.status, tt.code, tt.field)
 			if st := mustGet(t, store, "ZHWEST", "W26000101"); st.Claim != nil {
 				t.Errorf("claimed by a refused request: %+v", st.Claim)

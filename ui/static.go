@@ -33,10 +33,11 @@ type asset struct {
 	contentType string
 }
 
-// assets are the panel's files under their served names, and the page.
+// assets are the panel's files under their served names, and the pages.
 type assets struct {
 	files map[string]asset // "app.3f2a9c1b7d.js" -> asset
-	index []byte           // index.html pointing at the hashed names
+	index []byte           // index.html (the panel) pointing at the hashed names
+	pages map[string][]byte
 }
 
 // References an asset makes to another: `'./row.js'` in a module (imports
@@ -50,8 +51,8 @@ var (
 // loadAssets gives every embedded file a name that carries the hash of its
 // content (with its references already rewritten, so that a change to a
 // module changes the names of the modules that import it), and rewrites
-// index.html to those names. References form a tree of imports; a cycle is
-// an error.
+// the pages (index.html, signin.html: every .html) to those names.
+// References form a tree of imports; a cycle is an error.
 func loadAssets(fsys fs.FS) (*assets, error) {
 	src := map[string][]byte{}
 	err := fs.WalkDir(fsys, ".", func(p string, d fs.DirEntry, err error) error {
@@ -68,14 +69,19 @@ func loadAssets(fsys fs.FS) (*assets, error) {
 	if err != nil {
 		return nil, err
 	}
-	index, ok := src["index.html"]
-	if !ok {
+	if _, ok := src["index.html"]; !ok {
 		return nil, fmt.Errorf("static/index.html is missing")
 	}
-	delete(src, "index.html")
+	pages := map[string][]byte{}
+	for name, b := range src {
+		if path.Ext(name) == ".html" {
+			pages[name] = b
+			delete(src, name)
+		}
+	}
 
 	hashed := map[string]string{} // "app.js" -> "app.3f2a9c1b7d.js"
-	a := &assets{files: map[string]asset{}}
+	a := &assets{files: map[string]asset{}, pages: map[string][]byte{}}
 	var visit func(name string, stack []string) error
 	visit = func(name string, stack []string) error {
 		if _, done := hashed[name]; done {
@@ -118,19 +124,22 @@ func loadAssets(fsys fs.FS) (*assets, error) {
 			return nil, err
 		}
 	}
-	var missing []string
-	a.index = staticRef.ReplaceAllFunc(index, func(m []byte) []byte {
-		sm := staticRef.FindSubmatch(m)
-		h, ok := hashed[string(sm[2])]
-		if !ok {
-			missing = append(missing, string(sm[2]))
-			return m
+	for name, page := range pages {
+		var missing []string
+		a.pages[name] = staticRef.ReplaceAllFunc(page, func(m []byte) []byte {
+			sm := staticRef.FindSubmatch(m)
+			h, ok := hashed[string(sm[2])]
+			if !ok {
+				missing = append(missing, string(sm[2]))
+				return m
+			}
+			return []byte(string(sm[1]) + "/static/" + h + string(sm[3]))
+		})
+		if len(missing) > 0 {
+			return nil, fmt.Errorf("static/%s refers to missing files: %s", name, strings.Join(missing, ", "))
 		}
-		return []byte(string(sm[1]) + "/static/" + h + string(sm[3]))
-	})
-	if len(missing) > 0 {
-		return nil, fmt.Errorf("static/index.html refers to missing files: %s", strings.Join(missing, ", "))
 	}
+	a.index = a.pages["index.html"]
 	return a, nil
 }
 
@@ -175,6 +184,11 @@ func (s *Server) panel(cfg Config) handlers {
 			c.Set(fiber.HeaderCacheControl, "no-cache")
 			c.Set(fiber.HeaderContentType, fiber.MIMETextHTMLCharsetUTF8)
 			return c.Send(a.index)
+		},
+		signin: func(c *fiber.Ctx) error {
+			c.Set(fiber.HeaderContentSecurityPolicy, s.panelCSP)
+			c.Set(fiber.HeaderContentType, fiber.MIMETextHTMLCharsetUTF8)
+			return c.Send(a.pages["signin.html"])
 		},
 		asset: func(c *fiber.Ctx) error {
 			f, ok := a.files[c.Params("name")]

@@ -161,7 +161,7 @@ func TestStatsAI(t *testing.T) {
 	seedReports(t, s, store)
 	// The reader agreed with the PE after the report.
 	do(t, s, "POST", "/api/v1/ai-results/aidoc-20261123-0001/feedback",
-		mustJSON(t, map[string]any{"site": "ZHWEST", "accession": "W26000101", "by": "dr. Jansen", "agree": true})).wantOK(t, 200, nil)
+		mustJSON(t, map[string]any{"site": "ZHWEST", "accession": "W26000101", "agree": true})).wantOK(t, 200, nil)
 	var got struct {
 		Algorithms []struct {
 			Algorithm, Site             string

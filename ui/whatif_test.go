@@ -45,7 +45,7 @@ func newWhatIfServer(t *testing.T) *Server {
 		}
 	}
 	clk.t = now
-	return New(Config{Store: store, Now: clk.Now, Logger: discard(), Version: "test", WhatIf: store})
+	return New(Config{Store: store, Now: clk.Now, Logger: discard(), Version: "test", WhatIf: store, Access: testAccess()})
 }
 
 func TestWhatIfFromRecords(t *testing.T) {
@@ -113,7 +113,7 @@ func TestWhatIfQuery(t *testing.T) {
 			t.Errorf("?%s: %d %s, want 400", q, r.status, r.body)
 		}
 	}
-	off := New(Config{Store: s.store, Logger: discard()})
+	off := New(Config{Store: s.store, Logger: discard(), Access: testAccess()})
 	if r := do(t, off, "GET", "/api/v1/whatif", nil); r.status != 404 {
 		t.Errorf("without a source: %d, want 404", r.status)
 	}

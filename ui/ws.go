@@ -71,6 +71,8 @@ import (
 	"github.com/gofiber/contrib/websocket"
 	"github.com/gofiber/fiber/v2"
 
+	"github.com/voorrang/voorrang/access"
+	"github.com/voorrang/voorrang/audit"
 	"github.com/voorrang/voorrang/worklist"
 )
 
@@ -88,10 +90,14 @@ const (
 	wsLocal = "voorrang.ws"
 )
 
-// A wsRequest is what GET /ws asked for, read before the upgrade.
+// A wsRequest is what GET /ws asked for, read before the upgrade, and who
+// asked.
 type wsRequest struct {
-	filter *wsFilter
-	since  string
+	filter    *wsFilter
+	since     string
+	principal *access.Principal
+	sessionID string // "" for a bearer token
+	remote    string
 }
 
 // checkWS refuses what must not be upgraded: a GET without Upgrade, a
@@ -104,7 +110,15 @@ func (s *Server) checkWS(c *fiber.Ctx) error {
 	if !s.originAllowed(c) {
 		return &apiError{Code: "forbidden", Message: "this origin may not open the websocket", status: fiber.StatusForbidden}
 	}
-	f := &wsFilter{sites: list(c, "site"), modalities: list(c, "modality")}
+	p := principalOf(c)
+	if p == nil { // the route's guard lets nobody through; this is a second net
+		return unauthenticated("unauthenticated", "sign in first")
+	}
+	if s.wsCount.full(p.Name, s.access.MaxWS, s.access.MaxWSPerPrincipal) {
+		return &apiError{Code: "too_many_connections", Message: "too many live connections; close another panel",
+			status: fiber.StatusTooManyRequests}
+	}
+	f := &wsFilter{sites: list(c, "site"), modalities: list(c, "modality"), limit: s.allowedSections(p)}
 	if len(f.sites) > maxSites {
 		return invalid("site", "at most "+strconv.Itoa(maxSites)+" sites")
 	}
@@ -115,24 +129,24 @@ func (s *Server) checkWS(c *fiber.Ctx) error {
 		}
 		f.section, f.match = strings.Clone(sec), match
 	}
-	c.Locals(wsLocal, &wsRequest{filter: f, since: query(c, "since")})
+	req := &wsRequest{filter: f, since: query(c, "since"), principal: p, remote: s.clientIP(c)}
+	if si := sessionOf(c); si != nil {
+		req.sessionID = si.id
+	}
+	c.Locals(wsLocal, req)
 	return c.Next()
 }
 
 // originAllowed accepts a request without Origin (not a browser), one from
-// the server's own host, and one from Config.AllowedOrigins. The websocket
-// middleware would accept every origin: a page on any site could read the
-// worklist with the user's cookies.
+// the service's own origin, and one from Config.AllowedOrigins. The
+// websocket middleware would accept every origin: a page on any site could
+// read the worklist with the user's cookies.
 func (s *Server) originAllowed(c *fiber.Ctx) bool {
 	origin := c.Get(fiber.HeaderOrigin)
 	if origin == "" {
 		return true
 	}
-	u, err := url.Parse(origin)
-	if err != nil || u.Host == "" {
-		return false
-	}
-	if strings.EqualFold(u.Host, string(c.Request().Host())) {
+	if s.sameOrigin(c, origin) {
 		return true
 	}
 	return slices.ContainsFunc(s.origins, func(o string) bool {
@@ -179,6 +193,14 @@ func (s *Server) serveWS(conn *websocket.Conn) {
 		return
 	}
 	defer s.hub.leave()
+	name := req.principal.Name
+	if !s.wsCount.enter(name, s.access.MaxWS, s.access.MaxWSPerPrincipal) {
+		closeConn(conn, websocket.CloseTryAgainLater, "too many live connections")
+		return
+	}
+	defer s.wsCount.leave(name)
+	s.recordEntry(context.Background(), audit.Entry{Actor: name, Method: req.principal.Method, Action: audit.WorklistLive,
+		Outcome: audit.OK, Remote: req.remote, Detail: req.filter.describe()})
 	ctx, cancel := context.WithCancel(s.hub.ctx)
 	defer cancel()
 	ss := &session{s: s, conn: conn, req: req, ctx: ctx, readDone: make(chan struct{})}
@@ -275,8 +297,18 @@ func (ss *session) run() (int, string) {
 	}
 	ping := time.NewTicker(pingEvery)
 	defer ping.Stop()
+	var check <-chan time.Time
+	if ss.req.sessionID != "" {
+		t := time.NewTicker(ss.s.access.SessionCheck)
+		defer t.Stop()
+		check = t.C
+	}
 	for {
 		select {
+		case <-check:
+			if code, why := ss.checkSession(); code != 0 {
+				return code, why
+			}
 		case d := <-cl.queue:
 			if err := ss.deliver(d); err != nil {
 				return 0, ""
@@ -294,6 +326,24 @@ func (ss *session) run() (int, string) {
 			return ss.endCode()
 		}
 	}
+}
+
+// closeSessionEnded is the close code when the session behind a websocket
+// ended (signed out, locked when idle, out of its lifetime, or signed out
+// everywhere by an admin): the panel goes to the sign-in page.
+const closeSessionEnded = 4001
+
+// checkSession returns the close code when the session has ended, 0 while
+// it is valid (or cannot be read: the store being away is not a sign-out).
+func (ss *session) checkSession() (int, string) {
+	_, err := ss.s.access.Sessions.Session(ss.ctx, ss.req.sessionID)
+	switch {
+	case errors.Is(err, access.ErrIdle):
+		return closeSessionEnded, "session_locked"
+	case errors.Is(err, access.ErrExpired), errors.Is(err, access.ErrNotFound):
+		return closeSessionEnded, "session_ended"
+	}
+	return 0, ""
 }
 
 // endCode is the close code once ctx ended: none when the client went,

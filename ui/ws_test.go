@@ -92,6 +92,9 @@ func (e *wsEnv) serve(cfg Config, ln net.Listener) *wsServer {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
+	if cfg.Access.Tokens == nil && cfg.Access.Sessions == nil {
+		cfg.Access = testAccess()
+	}
 	if ln == nil {
 		var err error
 		if ln, err = net.Listen("tcp", "127.0.0.1:0"); err != nil {
@@ -157,7 +160,11 @@ func wsDial(t testing.TB, addr, query string) *wsConn {
 	return &wsConn{t: t, c: c}
 }
 
+// wsTryDial opens /ws; a nil header sends the test token of every role.
 func wsTryDial(addr, query string, header http.Header, netDial func(string, string) (net.Conn, error)) (*fws.Conn, error) {
+	if header == nil {
+		header = http.Header{"Authorization": {"Bearer " + testTokens["tester"]}}
+	}
 	d := fws.Dialer{HandshakeTimeout: 10 * time.Second, NetDial: netDial}
 	c, res, err := d.Dial("ws://"+addr+"/ws?"+query, header)
 	if err != nil {

@@ -39,7 +39,7 @@ func TestWSOrigins(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			h := http.Header{}
+			h := http.Header{"Authorization": {"Bearer " + testTokens["tester"]}}
 			if tt.origin != "" {
 				h.Set("Origin", tt.origin)
 			}
@@ -66,7 +66,9 @@ func TestWSOrigins(t *testing.T) {
 func TestWSPlainGET(t *testing.T) {
 	e := newWSEnv(t)
 	s := e.serve(Config{}, nil)
-	res, err := http.Get("http://" + s.addr + "/ws")
+	req, _ := http.NewRequest("GET", "http://"+s.addr+"/ws", nil)
+	req.Header.Set("Authorization", "Bearer "+testTokens["tester"])
+	res, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}

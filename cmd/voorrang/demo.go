@@ -2,14 +2,17 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"net"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
+	"github.com/voorrang/voorrang/access"
 	"github.com/voorrang/voorrang/hl7/mllp"
 	"github.com/voorrang/voorrang/sim"
 )
@@ -26,6 +29,8 @@ type demoConfig struct {
 	clock  sim.Clock
 	window time.Duration
 	done   func(sim.LiveStats)
+
+	out io.Writer // where the demo accounts are printed; nil: nowhere
 }
 
 func (d *demoConfig) register(fs *flag.FlagSet) {
@@ -53,6 +58,9 @@ func (d *demoConfig) storeDir(dataDir, redisURL string) (string, error) {
 func (s *service) startDemo(ctx context.Context) (stop func()) {
 	if !s.cfg.demo.enabled {
 		return func() {}
+	}
+	if err := s.demoAccounts(ctx); err != nil {
+		s.log.Error("demo: the demo accounts could not be made", "err", err)
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	done := make(chan struct{})
@@ -106,6 +114,61 @@ func (s *service) runDemo(ctx context.Context) {
 	if d.done != nil {
 		d.done(st)
 	}
+}
+
+// demoRoles are the demo's accounts, one per role.
+var demoRoles = []struct {
+	name, display string
+	role          access.Role
+	sections      []string
+}{
+	{"demo-radioloog", "Demo Radioloog", access.Radiologist, nil},
+	{"demo-aios", "Demo AIOS (neuro, msk)", access.Resident, []string{"neuro", "msk"}},
+	{"demo-manager", "Demo Manager", access.Manager, nil},
+	{"demo-admin", "Demo Beheerder", access.Admin, nil},
+}
+
+// demoAccounts makes an account for each role with a new password (or
+// gives an existing one a new password) and prints them: the demo's panel
+// is two steps away, start and sign in.
+func (s *service) demoAccounts(ctx context.Context) error {
+	if s.accounts == nil || !s.cfg.access.localAccounts {
+		return nil
+	}
+	params := s.cfg.access.passwords
+	if params == (access.PasswordParams{}) {
+		params = access.DefaultPasswordParams()
+	}
+	url := "http://" + dialAddr(s.httpLn.Addr())
+	if s.cfg.httpEdge.publicURL != "" {
+		url = strings.TrimSuffix(s.cfg.httpEdge.publicURL, "/")
+	} else if strings.HasPrefix(url, "http://127.0.0.1:") {
+		url = "http://localhost:" + strings.TrimPrefix(url, "http://127.0.0.1:")
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "\nDemo accounts, with passwords for this run only. Sign in at %s\n", url)
+	for _, d := range demoRoles {
+		pw := readablePassword()
+		hash, err := access.HashPassword(pw, params)
+		if err != nil {
+			return err
+		}
+		now := time.Now()
+		a := access.Account{Name: d.name, Display: d.display, Roles: []access.Role{d.role}, Sections: d.sections,
+			Password: hash, Created: now, Changed: now}
+		err = s.accounts.AddAccount(ctx, a)
+		if errors.Is(err, access.ErrExists) {
+			_, err = s.accounts.UpdateAccount(ctx, d.name, func(old *access.Account) error { *old = a; return nil })
+		}
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(&b, "  %-12s %-15s %s\n", d.role, d.name, pw)
+	}
+	if s.cfg.demo.out != nil {
+		fmt.Fprintln(s.cfg.demo.out, b.String())
+	}
+	return nil
 }
 
 // dialAddr returns the address to reach a listener at on this machine.

@@ -5,12 +5,16 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"net/http"
+	"net/http/cookiejar"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
+	"github.com/voorrang/voorrang/access"
 	"github.com/voorrang/voorrang/hl7"
 	"github.com/voorrang/voorrang/internal/redistest"
 	"github.com/voorrang/voorrang/sim"
@@ -23,11 +27,14 @@ import (
 func TestDemoFeedsTheService(t *testing.T) {
 	rdb := redistest.Client(t)
 	done := make(chan sim.LiveStats, 1)
+	var printed lockedBuffer
 	cfg := serveConfig{httpAddr: "127.0.0.1:0", mllpAddr: "127.0.0.1:0", shutdownTimeout: 5 * time.Second,
 		redisURL: redistest.URL(t), keyPrefix: redistest.Prefix(t, rdb),
 		accession: "OBR-18,ORC-3.1,OBR-3.1,IPC-1.1", aiSenders: "AIPLATFORM", claimTTL: 20 * time.Minute,
 		demo: demoConfig{enabled: true, seed: 5, speed: 10, clock: sim.NewManualClock(time.Now()), window: 45 * time.Minute,
-			done: func(st sim.LiveStats) { done <- st }}}
+			done: func(st sim.LiveStats) { done <- st }, out: &printed}}
+	cfg.access.localAccounts = true
+	cfg.access.passwords = access.PasswordParams{Memory: 1024, Time: 1, Threads: 1}
 	srv, err := newService(context.Background(), cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
 		t.Fatal(err)
@@ -65,6 +72,60 @@ func TestDemoFeedsTheService(t *testing.T) {
 	if len(page.Studies) == 0 || claimed == 0 {
 		t.Errorf("after the demo: %d studies on the list, %d claimed; want some of each", len(page.Studies), claimed)
 	}
+
+	// The demo printed an account per role; the radiologist's signs in
+	// and reads the list: start, then sign in.
+	var pw string
+	for _, line := range strings.Split(printed.String(), "\n") {
+		if f := strings.Fields(line); len(f) == 3 && f[1] == "demo-radioloog" {
+			pw = f[2]
+		}
+	}
+	for _, name := range []string{"demo-radioloog", "demo-aios", "demo-manager", "demo-admin"} {
+		if !strings.Contains(printed.String(), name) {
+			t.Errorf("the demo accounts printed lack %s:\n%s", name, printed.String())
+		}
+	}
+	base := "http://" + srv.httpLn.Addr().String()
+	jar, _ := cookiejar.New(nil)
+	client := &http.Client{Jar: jar}
+	req, _ := http.NewRequest("POST", base+"/auth/login", strings.NewReader(`{"name":"demo-radioloog","password":"`+pw+`"}`))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Origin", base)
+	res, err := client.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != 200 {
+		t.Fatalf("sign-in with the printed password %q: %s", pw, res.Status)
+	}
+	res, err = client.Get(base + "/api/v1/worklist")
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != 200 {
+		t.Errorf("the demo radiologist's list: %s", res.Status)
+	}
+}
+
+// lockedBuffer collects output written from another goroutine.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
 }
 
 func TestDemoFlags(t *testing.T) {

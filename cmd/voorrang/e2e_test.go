@@ -30,6 +30,10 @@ type e2e struct {
 	client *mllp.Client
 }
 
+// e2eToken is the secret of the end-to-end test's token, which holds the
+// roles of a reader, an AI platform and an admin.
+const e2eToken = "end-to-end-token-0123456789abcdefghijk"
+
 func startRedis(t *testing.T, dir string) *embedredis.Server {
 	t.Helper()
 	r, err := embedredis.Start(context.Background(), embedredis.Options{Dir: dir})
@@ -46,6 +50,7 @@ func (e *e2e) start() {
 	e.t.Helper()
 	cfg := serveConfig{httpAddr: "127.0.0.1:0", mllpAddr: "127.0.0.1:0", shutdownTimeout: 5 * time.Second,
 		redisURL: e.redis.Addr(), accession: "OBR-18,ORC-3.1,OBR-3.1,IPC-1.1", aiSenders: "AIPLATFORM", claimTTL: 20 * time.Minute}
+	cfg.access.tokens = "e2e:radiologist+integration+admin:" + e2eToken
 	srv, err := newService(context.Background(), cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
 		e.t.Fatal(err)
@@ -110,6 +115,7 @@ func (e *e2e) http(method, path string, body []byte) (int, []byte) {
 	e.t.Helper()
 	req, _ := http.NewRequest(method, "http://"+e.srv.httpLn.Addr().String()+path, bytes.NewReader(body))
 	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", "Bearer "+e2eToken)
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		e.t.Fatal(err)

@@ -19,6 +19,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
+	accessredis "github.com/voorrang/voorrang/access/redisstore"
+	"github.com/voorrang/voorrang/audit"
 	"github.com/voorrang/voorrang/embedredis"
 	"github.com/voorrang/voorrang/hl7/mllp"
 	"github.com/voorrang/voorrang/ingest"
@@ -52,6 +54,7 @@ type serveConfig struct {
 	tlsCert, tlsKey string
 	mllpEdge        mllpEdge
 	httpEdge        httpEdge
+	access          accessConfig
 	shutdownTimeout time.Duration
 	log             logFlags
 	keyPrefix       string
@@ -89,6 +92,7 @@ func (c *serveConfig) register(fs *flag.FlagSet) {
 	fs.StringVar(&c.tlsKey, "mllp-tls-key", "", "PEM private key file for --mllp-tls-cert")
 	c.mllpEdge.register(fs)
 	c.httpEdge.register(fs)
+	c.access.register(fs)
 	fs.StringVar(&c.cpuProfile, "cpuprofile", "", "write a CPU profile of the whole run to this file (for performance work)")
 	fs.DurationVar(&c.shutdownTimeout, "shutdown-timeout", 20*time.Second, "how long a graceful shutdown may take")
 	c.log.register(fs)
@@ -125,6 +129,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		}
 		defer pprof.StopCPUProfile()
 	}
+	cfg.demo.out = stdout
 	srv, err := newService(ctx, cfg, log)
 	if err != nil {
 		return err
@@ -144,6 +149,9 @@ type service struct {
 	httpLn     net.Listener
 	mllp       *mllp.Server
 	http       *ui.Server
+	accounts   *accessredis.Store
+	audit      ui.Auditor
+	closeAudit func()
 }
 
 // newService opens the store and the listeners, so that a caller (or a
@@ -211,6 +219,14 @@ func newService(ctx context.Context, cfg serveConfig, log *slog.Logger) (*servic
 	} else {
 		s.httpLn = ln
 	}
+	acc, rec, trail, accounts, closeAudit, err := cfg.access.build(rdb, cfg.keyPrefix, edge.PublicURL, cfg.now)
+	if err != nil {
+		s.httpLn.Close()
+		s.mllpLn.Close()
+		closeStore()
+		return nil, err
+	}
+	s.accounts, s.audit, s.closeAudit = accounts, rec, closeAudit
 	s.handler = &ingest.Handler{Store: s.store, Mapping: mapping, Application: "VOORRANG", Logger: log}
 	s.mllp = &mllp.Server{
 		Handler:           s.handler,
@@ -226,7 +242,8 @@ func newService(ctx context.Context, cfg serveConfig, log *slog.Logger) (*servic
 		log.Warn("mllp: connections are accepted from any address; name the interface engines' networks with --mllp-allow")
 	}
 	s.http = ui.New(ui.Config{Store: s.store, Logger: log, Version: version, Metrics: s.metrics(), PACSURLTemplate: cfg.pacsURL, Sections: sections,
-		AllowedOrigins: splitList(cfg.origins), Calendar: calendar, WhatIf: s.store, Edge: edge})
+		AllowedOrigins: splitList(cfg.origins), Calendar: calendar, WhatIf: s.store, Edge: edge,
+		Access: acc, Audit: rec, AuditTrail: trail})
 	return s, nil
 }
 
@@ -340,7 +357,25 @@ func (s *service) reloadRules() {
 	}
 	s.store.SetRules(r)
 	s.log.Info("voorrang: rules reloaded", "file", s.cfg.rulesFile)
+	s.recordAudit(audit.Entry{Actor: "system", Method: "sighup", Action: audit.RulesChange, Outcome: audit.OK,
+		Target: s.cfg.rulesFile, Detail: "reloaded"})
 }
 
 // close releases the store; call it after run.
-func (s *service) close() { s.closeStore() }
+func (s *service) close() {
+	s.closeAudit()
+	s.closeStore()
+}
+
+// recordAudit appends an entry made outside a request to the audit trail.
+func (s *service) recordAudit(e audit.Entry) {
+	if e.At.IsZero() {
+		e.At = time.Now()
+		if s.cfg.now != nil {
+			e.At = s.cfg.now()
+		}
+	}
+	if err := s.audit.Record(context.Background(), e); err != nil {
+		s.log.Error("audit: an entry was not written", "action", e.Action, "err", err)
+	}
+}

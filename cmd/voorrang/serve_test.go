@@ -227,7 +227,12 @@ func TestKeyPrefix(t *testing.T) {
 	config := func(prefix string) serveConfig {
 		var cfg serveConfig
 		err := parseFlags(newFlagSetWith(&cfg), []string{"--redis", redistest.URL(t), "--key-prefix", prefix,
-			"--http", "127.0.0.1:0", "--mllp", "127.0.0.1:0"}, func(string) string { return "" })
+			"--http", "127.0.0.1:0", "--mllp", "127.0.0.1:0"}, func(k string) string {
+			if k == "VOORRANG_API_TOKENS" {
+				return "ai:integration:" + e2eToken
+			}
+			return ""
+		})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -252,7 +257,10 @@ func TestKeyPrefix(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	resp, err := http.Post("http://"+srv.httpLn.Addr().String()+"/api/v1/ai-results", "application/json", bytes.NewReader(body))
+	req, _ := http.NewRequest("POST", "http://"+srv.httpLn.Addr().String()+"/api/v1/ai-results", bytes.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", "Bearer "+e2eToken)
+	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -18,6 +18,8 @@ import (
 
 	"github.com/voorrang/voorrang/access"
 	accessredis "github.com/voorrang/voorrang/access/redisstore"
+	"github.com/voorrang/voorrang/audit"
+	auditredis "github.com/voorrang/voorrang/audit/redisstore"
 	"github.com/voorrang/voorrang/embedredis"
 )
 
@@ -31,7 +33,8 @@ const userUsage = `Usage:
 The password is read from the terminal (twice, not echoed) or as the first
 line of standard input; --generate-password makes one and prints it.
 Roles: radiologist, resident, manager, admin, integration.
-Flags --redis and --data-dir name the store, as for serve.
+Flags --redis, --data-dir and --key-prefix name the store, as for serve.
+Every change is written to the audit trail, as cli:USER.
 `
 
 // runUser manages local accounts in the store the service uses.
@@ -49,6 +52,7 @@ func runUser(ctx context.Context, args []string, getenv func(string) string, std
 	display := fs.String("display", "", "the name colleagues see (add)")
 	sections := fs.String("sections", "", "a resident's sections, comma-separated; empty: all (add)")
 	generate := fs.Bool("generate-password", false, "make a password and print it (add, passwd)")
+	prefix := fs.String("key-prefix", "", "the service's --key-prefix")
 	name, rest := "", args
 	if len(rest) > 0 && !strings.HasPrefix(rest[0], "-") {
 		name, rest = rest[0], rest[1:]
@@ -57,7 +61,7 @@ func runUser(ctx context.Context, args []string, getenv func(string) string, std
 		switch k {
 		case "VOORRANG_REDIS":
 			return getenv("VOORRANG_REDIS_URL")
-		case "VOORRANG_DATA_DIR":
+		case "VOORRANG_DATA_DIR", "VOORRANG_KEY_PREFIX":
 			return getenv(k)
 		}
 		return "" // the other flags are the command's own, never the service's environment
@@ -82,8 +86,9 @@ func runUser(ctx context.Context, args []string, getenv func(string) string, std
 		return fmt.Errorf("%w (is the service running on this data folder? then pass --redis unix://%s/redis/redis.sock)", err, *dataDir)
 	}
 	defer closeStore()
-	store := accessredis.New(rdb, accessredis.Options{})
-	u := userCmd{store: store, stdin: stdin, stdout: stdout, stderr: stderr, generate: *generate}
+	store := accessredis.New(rdb, accessredis.Options{Prefix: *prefix})
+	u := userCmd{store: store, stdin: stdin, stdout: stdout, stderr: stderr, generate: *generate,
+		audit: auditredis.New(rdb, auditredis.Options{Prefix: *prefix})}
 	switch verb {
 	case "add":
 		return u.add(ctx, name, *roles, *display, *sections)
@@ -93,10 +98,11 @@ func runUser(ctx context.Context, args []string, getenv func(string) string, std
 		return u.setDisabled(ctx, name, verb == "disable")
 	case "signout":
 		n, err := store.EndSessionsOf(ctx, name)
-		if err == nil {
-			fmt.Fprintf(stdout, "%s: %d sessions ended\n", name, n)
+		if err != nil {
+			return err
 		}
-		return err
+		fmt.Fprintf(stdout, "%s: %d sessions ended\n", name, n)
+		return u.record(ctx, audit.SignOutAll, name, fmt.Sprintf("%d sessions", n))
 	case "list":
 		return u.list(ctx)
 	}
@@ -111,6 +117,17 @@ type userCmd struct {
 	generate       bool
 	params         access.PasswordParams // zero: the defaults
 	now            func() time.Time      // nil: time.Now
+	audit          audit.Recorder        // nil: no trail
+}
+
+// record appends a change to the audit trail, as the user running the
+// command.
+func (u *userCmd) record(ctx context.Context, action, target, detail string) error {
+	if u.audit == nil {
+		return nil
+	}
+	return u.audit.Record(ctx, audit.Entry{At: u.clock(), Actor: cliActor(), Method: "cli", Action: action,
+		Outcome: audit.OK, Target: target, Detail: detail})
 }
 
 func (u *userCmd) clock() time.Time {
@@ -139,7 +156,7 @@ func (u *userCmd) add(ctx context.Context, name, roleList, display, sectionList 
 		return err
 	}
 	fmt.Fprintf(u.stdout, "%s added: %s\n", name, joinRoles(roles))
-	return nil
+	return u.record(ctx, audit.UserAdd, name, "roles "+joinRoles(roles))
 }
 
 func (u *userCmd) passwd(ctx context.Context, name string) error {
@@ -154,7 +171,7 @@ func (u *userCmd) passwd(ctx context.Context, name string) error {
 		return err
 	}
 	fmt.Fprintf(u.stdout, "%s: password changed; the account's sessions ended\n", name)
-	return nil
+	return u.record(ctx, audit.UserChange, name, "password changed")
 }
 
 func (u *userCmd) setDisabled(ctx context.Context, name string, disabled bool) error {
@@ -166,7 +183,7 @@ func (u *userCmd) setDisabled(ctx context.Context, name string, disabled bool) e
 		what = "disabled; its sessions ended"
 	}
 	fmt.Fprintf(u.stdout, "%s %s\n", name, what)
-	return nil
+	return u.record(ctx, audit.UserChange, name, what)
 }
 
 func (u *userCmd) list(ctx context.Context) error {
@@ -206,7 +223,7 @@ func joinRoles(roles []access.Role) string {
 func (u *userCmd) newPassword(name string) (string, error) {
 	var pw string
 	if u.generate {
-		pw = access.NewSecret()[:20]
+		pw = readablePassword()
 		fmt.Fprintf(u.stdout, "password of %s: %s\n", name, pw)
 	} else {
 		var err error
@@ -272,4 +289,16 @@ func runToken(args []string, stdout, stderr io.Writer) error {
 		"The service may be configured with the line above, or, to keep no secret in its configuration, with\n  %s:%s:sha256:%s\n",
 		name, role, access.SecretSum(secret))
 	return nil
+}
+
+// readablePassword makes a password of 20 letters and digits (about 119
+// bits): no characters a reader could mistake for punctuation.
+func readablePassword() string {
+	pw := strings.Map(func(r rune) rune {
+		if r == '-' || r == '_' {
+			return -1
+		}
+		return r
+	}, access.NewSecret()+access.NewSecret())
+	return pw[:20]
 }

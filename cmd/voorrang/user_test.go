@@ -10,15 +10,19 @@ import (
 
 	"github.com/voorrang/voorrang/access"
 	accessredis "github.com/voorrang/voorrang/access/redisstore"
+	"github.com/voorrang/voorrang/audit"
+	auditredis "github.com/voorrang/voorrang/audit/redisstore"
 	"github.com/voorrang/voorrang/internal/redistest"
 )
 
 func newUserCmd(t *testing.T, stdin string) (*userCmd, *bytes.Buffer) {
 	t.Helper()
 	rdb := redistest.Client(t)
-	store := accessredis.New(rdb, accessredis.Options{Prefix: redistest.Prefix(t, rdb)})
+	prefix := redistest.Prefix(t, rdb)
+	store := accessredis.New(rdb, accessredis.Options{Prefix: prefix})
 	out := &bytes.Buffer{}
 	return &userCmd{store: store, stdin: strings.NewReader(stdin), stdout: out, stderr: out,
+		audit: auditredis.New(rdb, auditredis.Options{Prefix: prefix}),
 		params: access.PasswordParams{Memory: 1024, Time: 1, Threads: 1},
 		now:    func() time.Time { return time.Date(2026, 11, 23, 7, 0, 0, 0, time.UTC) }}, out
 }
@@ -88,6 +92,20 @@ func TestUserCommands(t *testing.T) {
 	}
 	if err := u.passwd(ctx, "nobody"); !errors.Is(err, access.ErrNotFound) {
 		t.Errorf("passwd nobody: %v, want ErrNotFound", err)
+	}
+	entries, _, err := u.audit.(*auditredis.Trail).Entries(ctx, audit.Query{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, e := range entries {
+		if !strings.HasPrefix(e.Actor, "cli") || e.Method != "cli" {
+			t.Errorf("entry %+v: want the command's user as the actor", e)
+		}
+		got = append(got, e.Action+" "+e.Target)
+	}
+	if want := "user.add jansen,user.add visser,user.change jansen,user.change visser"; strings.Join(got, ",") != want {
+		t.Errorf("the trail holds %v, want %s", got, want)
 	}
 }
 

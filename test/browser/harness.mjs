@@ -1,7 +1,9 @@
 // Test harness for the panel's browser tests: builds the voorrang binary
 // once per test file, runs it on free ports against a Redis of the file's
 // own (redis.mjs), feeds it HL7 over MLLP and AI results over HTTP, and
-// drives Debian's Chromium with playwright-core.
+// drives Debian's Chromium with playwright-core. Every panel signs in first,
+// with a local account the harness makes; the tests' own API calls carry
+// integration tokens (a reader's, and an AI platform's).
 //
 // Missing tools fail the tests loudly; nothing here skips.
 
@@ -20,6 +22,14 @@ export { TestRedis };
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 const run = promisify(execFile);
+
+// The tests' integration tokens and the password of their accounts.
+export const TOKENS = {
+  reader: 'browser-test-reader-0123456789abcdefghijk',
+  ai: 'browser-test-ai-platform-0123456789abcdefgh',
+  admin: 'browser-test-admin-0123456789abcdefghijklm',
+};
+export const PASSWORD = 'browser test password';
 
 export function freePort() {
   return new Promise((resolve, reject) => {
@@ -61,8 +71,10 @@ export class Server {
   }
 
   async start() {
+    const env = { ...process.env,
+      VOORRANG_API_TOKENS: `tests:radiologist:${TOKENS.reader},ai-tests:integration:${TOKENS.ai},admin-tests:admin:${TOKENS.admin}` };
     this.proc = spawnChild(this.bin, ['serve', ...this.redis.serveArgs,
-      '--http', `127.0.0.1:${this.http}`, '--mllp', `127.0.0.1:${this.mllp}`, ...this.args], { stdio: ['ignore', 'pipe', 'pipe'] });
+      '--http', `127.0.0.1:${this.http}`, '--mllp', `127.0.0.1:${this.mllp}`, ...this.args], { stdio: ['ignore', 'pipe', 'pipe'], env });
     const exited = new Promise(resolve => this.proc.once('exit', code => resolve(code)));
     this.exited = exited;
     for (const s of [this.proc.stdout, this.proc.stderr]) s.on('data', d => { this.log = (this.log + d).slice(-20000); });
@@ -115,21 +127,40 @@ export class Server {
     }
   }
 
-  // postAI posts an AI result (a file in testdata/ai).
+  // postAI posts an AI result (a file in testdata/ai) as the AI platform.
   async postAI(file) {
     const { readFile } = await import('node:fs/promises');
     const res = await fetch(this.url + '/api/v1/ai-results', {
-      method: 'POST', headers: { 'Content-Type': 'application/json' },
+      method: 'POST', headers: { 'Content-Type': 'application/json', Authorization: 'Bearer ' + TOKENS.ai },
       body: await readFile(path.join(ROOT, 'testdata/ai', file)),
     });
     if (!res.ok) throw new Error(`POST ai-results ${file}: ${res.status} ${await res.text()}`);
     return res.json();
   }
 
-  async api(p, options) {
-    const res = await fetch(this.url + '/api/v1' + p, options);
+  // api calls the API with a reader's token (an AI platform's for
+  // /ai-results, an admin's with options.admin).
+  async api(p, options = {}) {
+    const { admin, ...init } = options;
+    const token = admin ? TOKENS.admin : p.startsWith('/ai-results') && init.method === 'POST' ? TOKENS.ai : TOKENS.reader;
+    const res = await fetch(this.url + '/api/v1' + p, { ...init, headers: { ...(init.headers || {}), Authorization: 'Bearer ' + token } });
     if (!res.ok) throw new Error(`${p}: ${res.status} ${await res.text()}`);
     return res.json();
+  }
+
+  // account makes the local account name (once per server), with roles
+  // (comma-separated) and, for a resident, sections.
+  async account(name, { roles = 'radiologist', display = '', sections = '' } = {}) {
+    this.accounts = this.accounts || new Set();
+    if (this.accounts.has(name)) return;
+    const args = ['user', 'add', name, '--role', roles, ...this.redis.serveArgs];
+    if (display) args.push('--display', display);
+    if (sections) args.push('--sections', sections);
+    await new Promise((resolve, reject) => {
+      const p = execFile(this.bin, args, (err, stdout, stderr) => err ? reject(new Error(`voorrang user add ${name}: ${err.message}\n${stdout}${stderr}`)) : resolve());
+      p.stdin.end(PASSWORD + '\n');
+    });
+    this.accounts.add(name);
   }
 }
 
@@ -155,17 +186,30 @@ export function launch() {
   return chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
 }
 
+// signIn signs page in as the local account name through the sign-in page
+// (the panel sends a browser without a session there) and waits for the
+// panel.
+export async function signIn(page, server, name) {
+  await page.goto(server.url + '/');
+  await page.waitForURL(/\/signin/, { timeout: 5000 });
+  await page.fill('#signin-name', name);
+  await page.fill('#signin-password', PASSWORD);
+  await Promise.all([page.waitForURL(server.url + '/', { timeout: 5000 }), page.click('#signin-form button[type="submit"]')]);
+  await page.locator('#conn').waitFor({ timeout: 5000 });
+}
+
 // openPanel opens the panel in a new browser context (its own storage) at
-// 400 px wide, as reader `name`, with window.Notification and window.open
-// replaced by recorders: window.__notes and window.__opened.
-// pacsTemplate, when given, stands in for the server's configured template.
-export async function openPanel(browser, server, { name = 'Dr. Jansen', width = 400, height = 900, pacsTemplate } = {}) {
+// 400 px wide, signed in as the radiologist `name` (an account the server
+// gets), with window.Notification and window.open replaced by recorders:
+// window.__notes and window.__opened. pacsTemplate, when given, stands in
+// for the server's configured template.
+export async function openPanel(browser, server, { name = 'jansen', width = 400, height = 900, pacsTemplate } = {}) {
+  await server.account(name, { display: 'Dr. ' + name });
   const context = await browser.newContext({ viewport: { width, height } });
   if (pacsTemplate !== undefined) {
     await context.route('**/api/v1/config', r => r.fulfill({ json: { pacsUrlTemplate: pacsTemplate } }));
   }
-  await context.addInitScript(({ name }) => {
-    if (name && !localStorage.getItem('voorrang.reader')) localStorage.setItem('voorrang.reader', JSON.stringify(name));
+  await context.addInitScript(() => {
     window.__notes = [];
     window.__opened = [];
     window.Notification = class {
@@ -175,12 +219,12 @@ export async function openPanel(browser, server, { name = 'Dr. Jansen', width = 
       close() {}
     };
     window.open = url => { window.__opened.push(url); return null; };
-  }, { name });
+  });
   const page = await context.newPage();
   page.errors = [];
   page.on('pageerror', e => page.errors.push(e.message));
   page.on('console', m => m.type() === 'error' && page.errors.push(m.text()));
-  await page.goto(server.url + '/');
+  await signIn(page, server, name);
   return { context, page };
 }
 

@@ -44,8 +44,25 @@ function waitTop(page, key, timeout = 2000) {
   return page.waitForFunction(k => document.querySelector('#list > li.row')?.dataset.key === k, key, { timeout });
 }
 
+test('signed out, the panel sends the browser to the sign-in page, which is public and inline-free too', async () => {
+  const res = await fetch(server.url + '/', { redirect: 'manual' });
+  assert.equal(res.status, 303);
+  assert.equal(res.headers.get('location'), '/signin');
+  for (const p of ['/api/v1/worklist', '/api/v1/sections', '/api/v1/config']) {
+    assert.equal((await fetch(server.url + p)).status, 401, p);
+  }
+  const signin = await fetch(server.url + '/signin');
+  assert.equal(signin.status, 200);
+  assert.doesNotMatch(signin.headers.get('content-security-policy'), /unsafe-inline|unsafe-eval/);
+  const html = await signin.text();
+  assert.doesNotMatch(html, /<script>|<style|style=/, 'nothing inline');
+  const js = html.match(/\/static\/signin\.[0-9a-f]{10}\.js/);
+  assert.ok(js, 'a hashed script: ' + html);
+  assert.equal((await fetch(server.url + js[0])).status, 200, 'the sign-in page\'s assets are public');
+});
+
 test('the page: hashed assets cached for a year, the page not cached, a CSP without unsafe-inline', async () => {
-  const res = await fetch(server.url + '/');
+  const res = await fetch(server.url + '/', { headers: { Authorization: 'Bearer ' + hx.TOKENS.reader } });
   assert.equal(res.status, 200);
   const csp = res.headers.get('content-security-policy');
   assert.match(csp, /script-src 'self'/);
@@ -116,17 +133,17 @@ test('an AI PE result moves the study to the top, critical, with a notification'
 });
 
 test('a claim in one browser shows as claimed in another', async () => {
-  b = await hx.openPanel(browser, server, { name: 'Dr. de Vries' });
+  b = await hx.openPanel(browser, server, { name: 'devries' });
   const rb = hx.row(b.page, 'ZHWEST', 'W26000101');
   await rb.waitFor({ timeout: 3000 });
   await hx.row(a.page, 'ZHWEST', 'W26000101').locator('button[data-action="claim"]').click();
   const ra = hx.row(a.page, 'ZHWEST', 'W26000101');
   await ra.locator('.claim', { hasText: /^claimed by you since \d\d:\d\d$/ }).waitFor({ timeout: 2000 });
-  await rb.locator('.claim', { hasText: /^claimed by Dr\. Jansen since \d\d:\d\d$/ }).waitFor({ timeout: 2000 });
+  await rb.locator('.claim', { hasText: /^claimed by jansen since \d\d:\d\d$/ }).waitFor({ timeout: 2000 });
   assert.equal(await rb.locator('.claim-btn').textContent(), 'Take over');
   assert.equal(await ra.locator('.claim-btn').textContent(), 'Release');
   const st = await server.api('/studies/ZHWEST/W26000101');
-  assert.equal(st.claim.by, 'Dr. Jansen');
+  assert.equal(st.claim.by, 'jansen', 'the claim carries the reader signed in');
 });
 
 test('while the pointer is over the list, new rows wait behind "N updates"', async () => {
@@ -164,7 +181,7 @@ test('keys: j and k move the selection, c claims, Enter opens in the PACS', asyn
   const [site, acc] = order[1].split('/');
   await page.keyboard.press('c');
   await hx.row(page, site, acc).locator('.claim', { hasText: /^claimed by you/ }).waitFor({ timeout: 2000 });
-  assert.equal((await server.api(`/studies/${site}/${acc}`)).claim.by, 'Dr. Jansen');
+  assert.equal((await server.api(`/studies/${site}/${acc}`)).claim.by, 'jansen');
   await page.keyboard.press('Enter');
   const st = await server.api(`/studies/${site}/${acc}`);
   const url = new URL((await page.evaluate(() => window.__opened))[0]);
@@ -180,7 +197,7 @@ test('read next claims the most urgent study nobody holds', async () => {
   const want = list.find(s => !s.claim || Date.parse(s.claim.until) < Date.now());
   await page.locator('#next').click();
   await hx.row(page, want.site, want.accession).locator('.claim', { hasText: /^claimed by you/ }).waitFor({ timeout: 2000 });
-  assert.equal((await server.api(`/studies/${want.site}/${want.accession}`)).claim.by, 'Dr. de Vries');
+  assert.equal((await server.api(`/studies/${want.site}/${want.accession}`)).claim.by, 'devries');
 });
 
 test('filters: band here, section on the server, remembered by the browser', async () => {
@@ -204,18 +221,25 @@ test('filters: band here, section on the server, remembered by the browser', asy
   await page.selectOption('select[name="section"]', '');
 });
 
-test("asks once for the reader's name, and remembers it", async () => {
-  const { context, page } = await hx.openPanel(browser, server, { name: '' });
-  const dlg = page.locator('#name-dialog');
-  await dlg.waitFor({ state: 'visible', timeout: 2000 });
-  await page.fill('#name-input', 'Dr. Bakker');
-  await page.click('#name-form button[type="submit"]');
-  await dlg.waitFor({ state: 'hidden', timeout: 1000 });
-  assert.equal(await page.locator('#who').textContent(), 'Me: Dr. Bakker');
-  await page.reload();
+test('signs in, says who, and signs out: the session ends and the panel is behind the sign-in page again', async () => {
+  const { context, page } = await hx.openPanel(browser, server, { name: 'bakker' });
+  assert.match(await page.locator('#who').getAttribute('title'), /Signed in as Dr\. bakker/);
   await page.locator('#conn[data-state="live"]').waitFor({ timeout: 5000 });
-  assert.ok(await dlg.isHidden());
-  assert.equal(await page.locator('#who').textContent(), 'Me: Dr. Bakker');
+  await Promise.all([page.waitForURL(/\/signin\?/, { timeout: 5000 }), page.click('#who')]);
+  await page.locator('#signin-reason', { hasText: 'You are signed out.' }).waitFor({ timeout: 2000 });
+  await page.goto(server.url + '/');
+  await page.waitForURL(/\/signin/, { timeout: 5000 });
+  assert.deepEqual(page.errors.filter(e => !/401|Unauthorized/.test(e)), []);
+  await context.close();
+});
+
+test('signed out everywhere by an admin: the open panel goes to the sign-in page within seconds, and says why', async () => {
+  const { context, page } = await hx.openPanel(browser, server, { name: 'kok' });
+  await page.locator('#conn[data-state="live"]').waitFor({ timeout: 5000 });
+  const ended = await server.api('/users/kok/signout', { method: 'POST', admin: true, headers: { 'Content-Type': 'application/json' }, body: '{}' });
+  assert.equal(ended.ended, 1);
+  await page.waitForURL(/\/signin\?.*reason=session_ended/, { timeout: 10000 });
+  await page.locator('#signin-reason', { hasText: 'Your session has ended' }).waitFor({ timeout: 2000 });
   await context.close();
 });
 

@@ -56,8 +56,8 @@ test('a server restart: reconnecting, stale, then live again, resumed, and later
 
 test('without a websocket the panel polls the API every 2 s', async () => {
   const context = await browser.newContext({ viewport: { width: 400, height: 900 } });
+  await server.account('polder');
   await context.addInitScript(() => {
-    localStorage.setItem('voorrang.reader', JSON.stringify('Dr. Polder'));
     // A websocket whose upgrade fails, as behind a proxy that drops them.
     window.WebSocket = class {
       constructor() { setTimeout(() => this.onclose && this.onclose({ code: 1006 }), 10); }
@@ -65,7 +65,7 @@ test('without a websocket the panel polls the API every 2 s', async () => {
     };
   });
   const page = await context.newPage();
-  await page.goto(server.url + '/');
+  await hx.signIn(page, server, 'polder');
   await page.locator('#conn[data-state="live"]', { hasText: 'live (polling)' }).waitFor({ timeout: 5000 });
   const want = (await server.api('/worklist?limit=500')).studies.map(s => s.site + '/' + s.accession);
   await page.waitForFunction(n => document.querySelectorAll('#list > li.row').length === n, want.length, { timeout: 3000 });

@@ -59,7 +59,8 @@ test('50 rows in the page, the rest behind "show more"; a critical study from be
   // An incidental PE on the last study: it leaves the hidden part for the top.
   const body = JSON.parse(readFileSync(path.join(hx.ROOT, 'testdata/ai/pe_positive.json'), 'utf8'));
   Object.assign(body, { id: 'window-pe', accession: last.accession });
-  const res = await fetch(server.url + '/api/v1/ai-results', { method: 'POST', body: JSON.stringify(body), headers: { 'Content-Type': 'application/json' } });
+  const res = await fetch(server.url + '/api/v1/ai-results', { method: 'POST', body: JSON.stringify(body),
+    headers: { 'Content-Type': 'application/json', Authorization: 'Bearer ' + hx.TOKENS.ai } });
   assert.equal(res.status, 200, await res.text());
   await page.mouse.move(0, 0);
   await page.waitForFunction(acc => document.querySelector('#list > li.row')?.dataset.key === 'ZHWEST/' + acc, last.accession, { timeout: 2000 });

@@ -10,12 +10,30 @@ export class ApiError extends Error {
   }
 }
 
+// The session's CSRF token (GET /api/v1/me), sent with every request that
+// changes something.
+let csrf = '';
+
+// signIn sends the browser to the sign-in page, saying why, and back here
+// afterwards.
+export function signIn(reason) {
+  const q = new URLSearchParams({ next: location.pathname + location.search });
+  if (reason) q.set('reason', reason);
+  location.assign('/signin?' + q);
+}
+
+// request calls the API. options.background marks a request the panel
+// makes by itself (a poll): it does not keep the session from locking when
+// the reader is away.
 async function request(path, options = {}) {
-  const res = await fetch('/api/v1' + path, {
-    ...options,
-    headers: { Accept: 'application/json', ...(options.body ? { 'Content-Type': 'application/json' } : {}) },
-    cache: 'no-store',
-  });
+  const { background, ...init } = options;
+  const headers = { Accept: 'application/json' };
+  if (init.method && init.method !== 'GET') {
+    headers['Content-Type'] = 'application/json';
+    headers['X-CSRF-Token'] = csrf;
+  }
+  if (background) headers['X-Voorrang-Background'] = '1';
+  const res = await fetch('/api/v1' + path, { ...init, headers, cache: 'no-store' });
   let body = null;
   try {
     body = await res.json();
@@ -24,9 +42,28 @@ async function request(path, options = {}) {
   }
   if (!res.ok) {
     const e = (body && body.error) || {};
+    if (res.status === 401) signIn(e.code);
     throw new ApiError(res.status, e.code || 'http', e.message || res.status + ' ' + res.statusText);
   }
   return body;
+}
+
+// me returns who is signed in, and keeps the session's CSRF token.
+export async function me() {
+  const m = await request('/me');
+  csrf = m.csrf || '';
+  return m;
+}
+
+// signOut ends the session and goes to the sign-in page.
+export async function signOut() {
+  try {
+    await fetch('/auth/logout', {
+      method: 'POST', headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': csrf }, body: '{}', cache: 'no-store',
+    });
+  } finally {
+    signIn('signed_out');
+  }
 }
 
 // filterQuery is the query string of the filters the server applies.
@@ -37,7 +74,8 @@ export function filterQuery(filters, extra = {}) {
   return q.toString();
 }
 
-export const worklist = (filters, limit = 500) => request('/worklist?' + filterQuery(filters, { limit }));
+export const worklist = (filters, limit = 500, background = false) =>
+  request('/worklist?' + filterQuery(filters, { limit }), { background });
 export const sections = () => request('/sections');
 export const config = () => request('/config');
 
@@ -47,8 +85,9 @@ function studyPath(study) {
 
 export const study = s => request(studyPath(s));
 
-export const claim = (study, by, override = false) =>
-  request(studyPath(study) + '/claim', { method: 'POST', body: JSON.stringify({ by, override }) });
+// claim and release act as the reader signed in.
+export const claim = (study, override = false) =>
+  request(studyPath(study) + '/claim', { method: 'POST', body: JSON.stringify({ override }) });
 
-export const release = (study, by, override = false) =>
-  request(studyPath(study) + '/release', { method: 'POST', body: JSON.stringify({ by, override }) });
+export const release = (study, override = false) =>
+  request(studyPath(study) + '/release', { method: 'POST', body: JSON.stringify({ override }) });

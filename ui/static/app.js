@@ -13,7 +13,7 @@ import { bindKeys } from './keyboard.js';
 const $ = id => document.getElementById(id);
 
 const state = {
-  me: prefs.load('reader', ''),
+  me: '', // the name of the reader signed in, which claims carry
   pacsTemplate: '',
   conn: { state: 'connecting', mode: 'ws', lostAt: null },
 };
@@ -110,49 +110,21 @@ function say(text) {
   statusTimer = setTimeout(() => { $('status').textContent = ''; }, 8000);
 }
 
-// ---- the reader
+// ---- the reader: who signed in (the sign-in page sends anyone else away)
+
+const me = await api.me();
+state.me = me.name;
 
 function showName() {
-  $('who').textContent = state.me ? 'Me: ' + state.me : 'Set name';
-}
-
-// askName opens the name dialog; it resolves to the name, or '' when
-// the reader cancels.
-function askName() {
-  const dlg = $('name-dialog'), input = $('name-input');
-  input.value = state.me;
-  return new Promise(resolve => {
-    dlg.addEventListener('close', () => {
-      const name = dlg.returnValue !== 'cancel' ? input.value.trim() : '';
-      if (name) {
-        state.me = name;
-        prefs.save('reader', name);
-        showName();
-        list.tick();
-      }
-      resolve(state.me);
-    }, { once: true });
-    dlg.returnValue = 'cancel';
-    dlg.showModal();
-  });
-}
-
-$('name-form').addEventListener('submit', () => {
-  $('name-dialog').returnValue = 'ok';
-  Alerts.askPermission(); // a user gesture: the one chance to ask politely
-  showNotify();
-});
-
-async function ensureName() {
-  return state.me || (await askName());
+  $('who').textContent = 'Sign out';
+  $('who').title = 'Signed in as ' + me.display + (me.sections ? ' (' + me.sections.join(', ') + ')' : '');
 }
 
 // ---- actions
 
 async function claim(study, override = false) {
-  if (!(await ensureName())) return false;
   try {
-    list.upsert(await api.claim(study, state.me, override));
+    list.upsert(await api.claim(study, override));
     say('Claimed ' + study.accession + (override ? ' (taken over)' : ''));
     return true;
   } catch (e) {
@@ -164,7 +136,7 @@ async function claim(study, override = false) {
 
 async function release(study) {
   try {
-    list.upsert(await api.release(study, state.me));
+    list.upsert(await api.release(study));
     say('Released ' + study.accession);
   } catch (e) {
     say('Could not release ' + study.accession + ': ' + e.message);
@@ -189,12 +161,11 @@ async function refresh(study) {
 // readNext claims the most urgent study nobody holds, trying the next one
 // when a colleague was quicker.
 async function readNext() {
-  if (!(await ensureName())) return;
   const now = new Date();
   const free = list.visibleStudies().filter(s => !fmt.claimHeld(s, now));
   for (const s of free.slice(0, 5)) {
     try {
-      list.upsert(await api.claim(s, state.me));
+      list.upsert(await api.claim(s));
       list.select(fmt.studyKey(s));
       say('Claimed ' + s.accession + ': ' + [s.modality, s.procedureText].filter(Boolean).join(' '));
       return;
@@ -252,7 +223,7 @@ bindKeys({
 
 $('updates').addEventListener('click', () => list.flush());
 $('next').addEventListener('click', readNext);
-$('who').addEventListener('click', () => askName());
+$('who').addEventListener('click', () => api.signOut());
 $('mute').addEventListener('click', () => {
   look.muted = !look.muted;
   prefs.save('muted', look.muted);
@@ -299,4 +270,3 @@ api.config().then(c => {
   list.tick();
 }).catch(() => {});
 api.sections().then(s => filters.setSections(s || [])).catch(() => {});
-if (!state.me) askName();

@@ -8,7 +8,9 @@
 // sends {type:"snapshot",position,studies} or, when resuming, the missed
 // changes then {type:"live",position}; then {type:"upsert",position,study}
 // and {type:"remove",position,site,accession,version}; {type:"resync"} asks
-// for a reconnect without since.
+// for a reconnect without since. The server closes with 4001 when the
+// session ended (signed out, locked after a time without activity): the
+// panel goes to the sign-in page.
 
 import * as api from './api.js';
 
@@ -16,6 +18,7 @@ const POLL_MS = 2000;
 const WS_RETRY_MS = 30000;
 const BACKOFF_MIN_MS = 500;
 const BACKOFF_MAX_MS = 15000;
+const CLOSE_SESSION_ENDED = 4001;
 
 export class Connection {
   // handlers: onSnapshot(studies), onUpsert(study), onRemove({site,
@@ -88,9 +91,14 @@ export class Connection {
     this.ws = ws;
     ws.onopen = () => { opened = true; };
     ws.onmessage = ev => gen === this.gen && this.message(ev.data);
-    ws.onclose = () => {
+    ws.onclose = ev => {
       if (gen !== this.gen) return;
       this.ws = null;
+      if (ev.code === CLOSE_SESSION_ENDED) {
+        this.stop();
+        api.signIn(ev.reason);
+        return;
+      }
       if (opened) {
         this.setState('reconnecting');
         this.restartSoon();
@@ -154,7 +162,7 @@ export class Connection {
   async poll(gen) {
     let page;
     try {
-      page = await api.worklist(this.filters);
+      page = await api.worklist(this.filters, 500, true);
     } catch {
       if (gen !== this.gen) return;
       this.setState('reconnecting');
