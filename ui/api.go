@@ -10,6 +10,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"github.com/voorrang/voorrang/access"
 	"github.com/voorrang/voorrang/audit"
 	"github.com/voorrang/voorrang/ingest"
 	"github.com/voorrang/voorrang/triage"
@@ -151,6 +152,19 @@ func (s *Server) readClaim(c *fiber.Ctx) (claimBody, error) {
 	return b, nil
 }
 
+// overridden returns, for an override, whose claim it is about to break
+// (for the audit trail; the store's own record of it is exact), else "".
+func (s *Server) overridden(c *fiber.Ctx, b claimBody, site, acc string, p *access.Principal) string {
+	if !b.Override {
+		return ""
+	}
+	before, err := s.store.Get(c.UserContext(), site, acc)
+	if err != nil || before.Claim == nil || before.Claim.By == p.Name || !before.Claim.Until.After(s.now()) {
+		return ""
+	}
+	return before.Claim.By
+}
+
 func (s *Server) postClaim(c *fiber.Ctx) error {
 	b, err := s.readClaim(c)
 	if err != nil {
@@ -158,12 +172,7 @@ func (s *Server) postClaim(c *fiber.Ctx) error {
 	}
 	p := principalOf(c)
 	site, acc := param(c, "site"), param(c, "accession")
-	var previous string
-	if b.Override {
-		if before, err := s.store.Get(c.UserContext(), site, acc); err == nil && before.Claim != nil && before.Claim.By != p.Name {
-			previous = before.Claim.By
-		}
-	}
+	previous := s.overridden(c, b, site, acc, p)
 	st, err := s.store.Claim(c.UserContext(), site, acc, p.Name, b.Override)
 	if err != nil {
 		return err
@@ -186,12 +195,7 @@ func (s *Server) postRelease(c *fiber.Ctx) error {
 	}
 	p := principalOf(c)
 	site, acc := param(c, "site"), param(c, "accession")
-	var previous string
-	if b.Override {
-		if before, err := s.store.Get(c.UserContext(), site, acc); err == nil && before.Claim != nil && before.Claim.By != p.Name {
-			previous = before.Claim.By
-		}
-	}
+	previous := s.overridden(c, b, site, acc, p)
 	st, err := s.store.Release(c.UserContext(), site, acc, p.Name, b.Override)
 	if err != nil {
 		return err
