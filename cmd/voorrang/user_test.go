@@ -22,7 +22,7 @@ func newUserCmd(t *testing.T, stdin string) (*userCmd, *bytes.Buffer) {
 	store := accessredis.New(rdb, accessredis.Options{Prefix: prefix})
 	out := &bytes.Buffer{}
 	return &userCmd{store: store, stdin: strings.NewReader(stdin), stdout: out, stderr: out,
-		audit: auditredis.New(rdb, auditredis.Options{Prefix: prefix}),
+		audit:  auditredis.New(rdb, auditredis.Options{Prefix: prefix}),
 		params: access.PasswordParams{Memory: 1024, Time: 1, Threads: 1},
 		now:    func() time.Time { return time.Date(2026, 11, 23, 7, 0, 0, 0, time.UTC) }}, out
 }
