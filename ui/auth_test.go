@@ -298,6 +298,12 @@ func TestWebsocketAccess(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer c2.Close()
+	// The cap counts a websocket once its session runs: wait for c2's
+	// snapshot so that the third is the one over the cap.
+	c2.SetReadDeadline(time.Now().Add(10 * time.Second))
+	if err := c2.ReadJSON(&snap); err != nil || snap.Type != "snapshot" {
+		t.Fatalf("second connection's first message %+v, %v; want a snapshot", snap, err)
+	}
 	_, err = b.wsDial("")
 	if r := (*wsRefused)(nil); !errors.As(err, &r) || r.status != 429 {
 		t.Errorf("a third live connection of one reader: %v, want 429", err)
