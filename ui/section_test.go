@@ -39,54 +39,130 @@ func TestGlobMatch(t *testing.T) {
 	}
 }
 
-func TestSectionMatch(t *testing.T) {
+// TestDefaultSections reads procedure names as Dutch and English RIS
+// send them and checks the section a radiologist would put each in.
+func TestDefaultSections(t *testing.T) {
 	secs := sections(DefaultSections())
 	tests := []struct {
-		name          string
-		modality      string
-		code, text    string
-		wantSections  []string
-		customSection bool // for the custom CT-only section below
+		modality, code, text string
+		want                 []string // every section, the first being the study's own
 	}{
-		{name: "head by text", modality: "CT", code: "X1", text: "CT hersenen", wantSections: []string{"neuro"}, customSection: true},
-		{name: "head by code", modality: "CT", code: "CTHEAD", text: "", wantSections: []string{"neuro"}, customSection: true},
-		{name: "case ignored", modality: "MR", code: "", text: "MR BRAIN", wantSections: []string{"neuro"}},
-		{name: "thorax and abdomen", modality: "CT", code: "CTTHAB", text: "CT thorax-abdomen", wantSections: []string{"chest", "abdomen"}},
-		{name: "wrist", modality: "DX", code: "DXPOLS", text: "X-pols rechts", wantSections: []string{"msk"}},
-		{name: "nothing known", modality: "US", code: "US1", text: "Echo schildklier", wantSections: nil},
+		// Dutch, as HiX and Epic sites send them.
+		{"MR", "MRKNIER", "MR knie rechts", []string{"msk"}},
+		{"US", "ECHONB", "Echo nieren en blaas", []string{"abdomen"}},
+		{"US", "ECNIER", "Echo nieren", []string{"abdomen"}},
+		{"CT", "CTHERS", "CT hersenen zonder contrast", []string{"neuro"}},
+		{"MR", "MRHERS", "MR hersenen met en zonder contrast", []string{"neuro"}},
+		{"MR", "MRLWK", "MR lumbale wervelkolom", []string{"neuro"}},
+		{"CT", "CTCWK", "CT cervicale wervelkolom", []string{"neuro"}},
+		{"MR", "MRI0042", "MRI LWK", []string{"neuro"}},
+		{"CT", "CTAHALS", "CTA halsvaten en circle of Willis", []string{"neuro"}},
+		{"CT", "CTROTS", "CT rotsbeenderen", []string{"neuro"}},
+		{"MR", "MRHYPO", "MRI hypofyse", []string{"neuro"}},
+		{"DX", "XTHORAX", "X-thorax", []string{"chest"}},
+		{"DX", "XTHST", "Thoraxfoto staand", []string{"chest"}},
+		{"CT", "CTTHOR", "CT thorax met contrast", []string{"chest"}},
+		{"CT", "CTAPULM", "CT-angiografie longembolie", []string{"chest"}},
+		{"CT", "CTCOR", "CT coronairen (calciumscore)", []string{"chest"}},
+		{"MR", "MRHART", "MRI hart", []string{"chest"}},
+		{"CT", "CTTHAB", "CT thorax-abdomen met contrast", []string{"chest", "abdomen"}},
+		{"CT", "CTABD", "CT abdomen met contrast", []string{"abdomen"}},
+		{"CT", "CTABB", "CT abdomen & bekken met contrast", []string{"abdomen"}},
+		{"US", "ECHOBB", "Echo bovenbuik", []string{"abdomen"}},
+		{"US", "ECABDN", "Echo bovenbuik & nieren", []string{"abdomen"}},
+		{"DX", "XBOZ", "X-buikoverzicht", []string{"abdomen"}},
+		{"MR", "MRPROS", "MRI prostaat", []string{"abdomen"}},
+		{"MR", "MRBEK", "MRI bekken (rectumstadiering)", []string{"abdomen"}},
+		{"MR", "MRLEV", "MRI lever met Primovist", []string{"abdomen"}},
+		{"DX", "XBEKKEN", "X-bekken", []string{"msk"}},
+		{"DX", "XPOLS", "X-pols links", []string{"msk"}},
+		{"DX", "XENKEL", "X-enkel rechts", []string{"msk"}},
+		{"DX", "XHEUP", "X-heup rechts", []string{"msk"}},
+		{"DX", "XHANDL", "X-hand links (botleeftijd)", []string{"msk"}},
+		{"US", "ECHOSCH", "Echo schouder links", []string{"msk"}},
+		{"DX", "XELLB", "X-elleboog", []string{"msk"}},
+		{"DX", "XKNIE", "X-knieën staand", []string{"msk"}},
+		{"DX", "XVOET", "X-voet en enkel links", []string{"msk"}},
+		{"CT", "CTPOLS", "CT pols (scafoïd)", []string{"msk"}},
+		// English.
+		{"CT", "CTHEAD", "CT head without contrast", []string{"neuro"}},
+		{"MR", "MRBR", "MRI brain with and without contrast", []string{"neuro"}},
+		{"MR", "MRLS", "MRI lumbar spine", []string{"neuro"}},
+		{"DX", "CXR", "Chest X-ray PA and lateral", []string{"chest"}},
+		{"CT", "CTPE", "CT pulmonary angiogram", []string{"chest"}},
+		{"CT", "CTAP", "CT abdomen pelvis with contrast", []string{"abdomen"}},
+		{"US", "USKID", "US kidneys", []string{"abdomen"}},
+		{"US", "USRUQ", "US liver and gallbladder", []string{"abdomen"}},
+		{"DX", "XRPELV", "XR pelvis AP", []string{"msk"}},
+		{"MR", "MRKNL", "MRI knee left", []string{"msk"}},
+		{"DX", "XRWR", "XR wrist 3 views", []string{"msk"}},
+		{"MR", "MRSHR", "MRI shoulder right", []string{"msk"}},
+		// Letters of a code say nothing: no word, no section.
+		{"MR", "MRKNIER", "", nil},
+		{"CT", "CTHEAD", "", nil},
+		{"US", "ECHOSD", "Echo schildklier", nil},
+		{"MG", "MAMMO", "Mammografie beiderzijds", nil},
+		{"US", "USTHY", "US thyroid", nil},
 	}
-	custom := Section{Name: "ct-head", Modalities: []string{"ct"}, Procedures: []string{"*head*", "*hersen*"}}
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
+		t.Run(tt.text, func(t *testing.T) {
 			st := &worklist.Study{Modality: tt.modality, ProcedureCode: tt.code, ProcedureText: tt.text}
-			var got []string
+			if got := SectionsOf(secs, st); !slices.Equal(got, tt.want) {
+				t.Errorf("%s %s %q: sections %v, want %v", tt.modality, tt.code, tt.text, got, tt.want)
+			}
+			// The filter of each section shows exactly the studies in it.
 			for _, name := range secs.names() {
 				match, ok := secs.matcher(name)
 				if !ok {
 					t.Fatalf("no matcher for %q", name)
 				}
-				if match(st) {
-					got = append(got, name)
+				if got, want := match(st), slices.Contains(tt.want, name); got != want {
+					t.Errorf("filter %s shows it: %v, want %v", name, got, want)
 				}
 			}
-			if !slices.Equal(got, tt.wantSections) {
-				t.Errorf("sections %v, want %v", got, tt.wantSections)
-			}
-			// A study's section in the statistics is the first it matches.
+			// A study's section in the statistics is the first it is in.
 			first := ""
-			if len(tt.wantSections) > 0 {
-				first = tt.wantSections[0]
+			if len(tt.want) > 0 {
+				first = tt.want[0]
 			}
 			if got := SectionOf(secs, st); got != first {
 				t.Errorf("SectionOf = %q, want %q", got, first)
 			}
-			if got := custom.match(st); got != tt.customSection {
-				t.Errorf("CT head section: %v, want %v", got, tt.customSection)
-			}
 		})
+	}
+	if got, want := secs.names(), []string{"neuro", "chest", "abdomen", "msk"}; !slices.Equal(got, want) {
+		t.Errorf("names %v, want %v", got, want)
 	}
 	if _, ok := secs.matcher("cardiac"); ok {
 		t.Error("a matcher for an unknown section")
+	}
+}
+
+// TestConfiguredSectionMatch checks the parts a sections file may give:
+// modalities, words, and patterns on the code or text.
+func TestConfiguredSectionMatch(t *testing.T) {
+	tests := []struct {
+		name string
+		sec  Section
+		st   worklist.Study
+		want bool
+	}{
+		{"modality only", Section{Modalities: []string{"mg"}}, worklist.Study{Modality: "MG", ProcedureText: "Mammografie"}, true},
+		{"modality only, other", Section{Modalities: []string{"MG"}}, worklist.Study{Modality: "US", ProcedureText: "Echo mamma"}, false},
+		{"word", Section{Words: []string{"mamma"}}, worklist.Study{Modality: "US", ProcedureText: "Echo mamma links"}, true},
+		{"word is no substring", Section{Words: []string{"nier"}}, worklist.Study{Modality: "MR", ProcedureText: "MR knier"}, false},
+		{"word with star", Section{Words: []string{"mamma*"}}, worklist.Study{ProcedureText: "Mammadiagnostiek"}, true},
+		{"word and modality", Section{Modalities: []string{"CT"}, Words: []string{"head"}}, worklist.Study{Modality: "MR", ProcedureText: "MR head"}, false},
+		{"code pattern", Section{Procedures: []string{"ct*"}}, worklist.Study{ProcedureCode: "CTHEAD"}, true},
+		{"text pattern", Section{Procedures: []string{"*hersen*"}}, worklist.Study{ProcedureText: "CT hersenen"}, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			st := tt.st
+			if got := tt.sec.match(&st, procedureWords(st.ProcedureText)); got != tt.want {
+				t.Errorf("match = %v, want %v", got, tt.want)
+			}
+		})
 	}
 }
 

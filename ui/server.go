@@ -173,7 +173,7 @@ func New(cfg Config) *Server {
 		metrics(c.Context())
 		return nil
 	}
-	h.sections = func(c *fiber.Ctx) error { return c.JSON(s.sections) }
+	h.sections = func(c *fiber.Ctx) error { return c.JSON(s.sections.listed()) }
 	s.table = s.routes(h)
 	s.register(s.app)
 	return s

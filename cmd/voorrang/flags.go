@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"flag"
 	"fmt"
 	"io"
@@ -99,4 +100,15 @@ func (f days) Set(s string) error {
 	}
 	*f.d = v
 	return nil
+}
+
+// redisEnv returns getenv in which --redis is VOORRANG_REDIS, as for every
+// flag, and, when that is not set, VOORRANG_REDIS_URL (its name before).
+func redisEnv(getenv func(string) string) func(string) string {
+	return func(k string) string {
+		if k == "VOORRANG_REDIS" {
+			return cmp.Or(getenv(k), getenv("VOORRANG_REDIS_URL"))
+		}
+		return getenv(k)
+	}
 }

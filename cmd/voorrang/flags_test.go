@@ -1,6 +1,11 @@
 package main
 
 import (
+	"bytes"
+	"context"
+	"errors"
+	"flag"
+	"io"
 	"strings"
 	"testing"
 	"time"
@@ -65,4 +70,63 @@ func TestLoadCalendar(t *testing.T) {
 	if c.Working("ZHWEST", time.Date(2026, 11, 23, 6, 30, 0, 0, time.UTC)) != true {
 		t.Error("07:30 on a Monday is not working time from 07")
 	}
+}
+
+// TestRedisEnv checks that --redis follows the rule of every flag
+// (VOORRANG_REDIS), that VOORRANG_REDIS_URL still works, and that the
+// command line wins.
+func TestRedisEnv(t *testing.T) {
+	tests := []struct {
+		name string
+		env  map[string]string
+		args []string
+		want string
+	}{
+		{"by the rule", map[string]string{"VOORRANG_REDIS": "redis://a:6379/0"}, nil, "redis://a:6379/0"},
+		{"the older name", map[string]string{"VOORRANG_REDIS_URL": "redis://b:6379/0"}, nil, "redis://b:6379/0"},
+		{"the rule wins", map[string]string{"VOORRANG_REDIS": "redis://a:6379/0", "VOORRANG_REDIS_URL": "redis://b:6379/0"}, nil, "redis://a:6379/0"},
+		{"the command line wins", map[string]string{"VOORRANG_REDIS": "redis://a:6379/0"}, []string{"--redis", "redis://c:6379/0"}, "redis://c:6379/0"},
+		{"none", nil, nil, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var cfg serveConfig
+			fs := newFlagSet("voorrang serve", io.Discard)
+			cfg.register(fs)
+			if err := parseFlags(fs, tt.args, redisEnv(func(k string) string { return tt.env[k] })); err != nil {
+				t.Fatal(err)
+			}
+			if cfg.redisURL != tt.want {
+				t.Errorf("--redis %q, want %q", cfg.redisURL, tt.want)
+			}
+		})
+	}
+}
+
+// TestServeHelp checks that -h names each flag with its argument type and
+// whole text: a back-quoted word in a flag's usage would become its
+// argument's name (flag.UnquoteUsage) and garble the line.
+func TestServeHelp(t *testing.T) {
+	var out bytes.Buffer
+	err := run(context.Background(), []string{"serve", "-h"}, noEnv, io.Discard, &out)
+	if !errors.Is(err, flag.ErrHelp) {
+		t.Fatalf("serve -h: %v, want flag.ErrHelp", err)
+	}
+	for _, want := range []string{
+		"  -rules string\n    \ttriage rules file (YAML; \"voorrang rules\" prints the defaults); reloaded on SIGHUP\n",
+		"  -sections string\n",
+		"  -claim-ttl duration\n",
+	} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("serve -h lacks %q", want)
+		}
+	}
+	var cfg serveConfig
+	fs := newFlagSet("voorrang serve", io.Discard)
+	cfg.register(fs)
+	fs.VisitAll(func(f *flag.Flag) {
+		if strings.Contains(f.Usage, "`") {
+			t.Errorf("--%s: a back quote in its usage garbles -h", f.Name)
+		}
+	})
 }

@@ -14,10 +14,12 @@
 //	                            simulate the reading room under each ranking policy
 //	voorrang scenario           write a what-if scenario made from the store's turnaround records
 //	voorrang rules              print the built-in triage rules
+//	voorrang sections [--explain]
+//	                            print the sections, or the section of each procedure in the store
 //	voorrang version            print the version
 //
 // Every flag has an environment variable: --http is VOORRANG_HTTP, and so on
-// (--redis is VOORRANG_REDIS_URL).
+// (--redis is VOORRANG_REDIS; VOORRANG_REDIS_URL, its older name, still works).
 package main
 
 import (
@@ -77,6 +79,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return runWhatif(ctx, args, getenv, stdout, stderr)
 	case "scenario":
 		return runScenario(ctx, args, getenv, stdout, stderr)
+	case "sections":
+		return runSections(ctx, args, getenv, stdout, stderr)
 	case "rules":
 		_, err := stdout.Write(triage.DefaultRulesYAML())
 		return err
@@ -101,6 +105,8 @@ const usage = `Usage:
   voorrang token new NAME ROLE         make an integration token (VOORRANG_API_TOKENS)
   voorrang whatif [flags] SCENARIO     simulate the reading room under each ranking policy
   voorrang scenario [flags]            write a what-if scenario made from the store's turnaround records
+  voorrang sections [--explain]        print the sections the panel filters by; with --explain,
+                                       the section of each procedure waiting in the store
   voorrang rules                       print the built-in triage rules (a --rules file to start from)
   voorrang version                     print the version
 Run "voorrang COMMAND -h" for a command's flags. Every flag can also be set

@@ -73,7 +73,7 @@ func (c *serveConfig) register(fs *flag.FlagSet) {
 	fs.StringVar(&c.keyPrefix, "key-prefix", "", "put every key under this prefix, so that several deployments (or test runs) share one Redis database; no { or }")
 	fs.StringVar(&c.dataDir, "data-dir", "var", "folder for the embedded store's data")
 	fs.BoolVar(&c.memory, "memory", false, "embedded store in memory only (nothing persisted), even when redis-server is installed")
-	fs.StringVar(&c.rulesFile, "rules", "", "triage rules file (YAML; `voorrang rules` prints the defaults); reloaded on SIGHUP")
+	fs.StringVar(&c.rulesFile, "rules", "", "triage rules file (YAML; \"voorrang rules\" prints the defaults); reloaded on SIGHUP")
 	fs.StringVar(&c.accession, "accession-fields", "OBR-18,ORC-3.1,OBR-3.1,IPC-1.1", "where the accession number is, tried in order")
 	fs.StringVar(&c.aiSenders, "ai-senders", "AIPLATFORM", "sending applications (MSH-3) whose ORU^R01 carry AI results, comma-separated")
 	fs.DurationVar(&c.claimTTL, "claim-ttl", 20*time.Minute, "how long a claim lasts unless renewed")
@@ -84,7 +84,7 @@ func (c *serveConfig) register(fs *flag.FlagSet) {
 	fs.StringVar(&c.siteZones, "site-time-zones", "", "sites in another time zone than --time-zone, e.g. CURACAO=America/Curacao,ARUBA=America/Aruba")
 	fs.StringVar(&c.workingHours, "working-hours", "08-17", "working hours, Monday to Friday, for the statistics: from-to in whole hours")
 	fs.StringVar(&c.origins, "allowed-origins", "", "origins besides the service's own whose pages may open the websocket, comma-separated (e.g. https://pacs.example.org)")
-	fs.StringVar(&c.sectionsFile, "sections", "", "sections file (YAML: name, modalities, procedures patterns); empty: neuro, chest, abdomen, msk")
+	fs.StringVar(&c.sectionsFile, "sections", "", "sections file (YAML; \"voorrang sections\" prints the built-in ones); empty: neuro, chest, abdomen, msk")
 	fs.StringVar(&c.pacsURL, "pacs-url-template", "", "the panel's \"open in PACS\" link, with {accession}, {mrn}, {site} and {studyUID}, e.g. https://pacs.example.org/viewer?acc={accession}")
 	fs.IntVar(&c.maxMessageSize, "max-message-size", mllp.DefaultMaxSize, "largest HL7 message accepted, in bytes (reports may embed PDFs)")
 	fs.DurationVar(&c.mllpIdle, "mllp-idle-timeout", mllp.DefaultIdleTimeout, "how long an idle MLLP connection is kept open")
@@ -103,12 +103,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	var cfg serveConfig
 	fs := newFlagSet("voorrang serve", stderr)
 	cfg.register(fs)
-	if err := parseFlags(fs, args, func(k string) string {
-		if k == "VOORRANG_REDIS" {
-			return getenv("VOORRANG_REDIS_URL")
-		}
-		return getenv(k)
-	}); err != nil {
+	if err := parseFlags(fs, args, redisEnv(getenv)); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {

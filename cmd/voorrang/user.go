@@ -59,10 +59,8 @@ func runUser(ctx context.Context, args []string, getenv func(string) string, std
 	}
 	if err := parseFlags(fs, rest, func(k string) string {
 		switch k {
-		case "VOORRANG_REDIS":
-			return getenv("VOORRANG_REDIS_URL")
-		case "VOORRANG_DATA_DIR", "VOORRANG_KEY_PREFIX":
-			return getenv(k)
+		case "VOORRANG_REDIS", "VOORRANG_DATA_DIR", "VOORRANG_KEY_PREFIX":
+			return redisEnv(getenv)(k)
 		}
 		return "" // the other flags are the command's own, never the service's environment
 	}); err != nil {

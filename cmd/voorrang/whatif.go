@@ -110,12 +110,7 @@ func runScenario(ctx context.Context, args []string, getenv func(string) string,
 		fmt.Fprintln(fs.Output(), "Usage: voorrang scenario [flags]\n\nWrites a what-if scenario (YAML, for voorrang whatif) made from the department's own turnaround\nrecords: arrivals by weekday and hour, the mix of studies, reading times, AI positive rates, readers on duty.")
 		fs.PrintDefaults()
 	}
-	if err := parseFlags(fs, args, func(k string) string {
-		if k == "VOORRANG_REDIS" {
-			return getenv("VOORRANG_REDIS_URL")
-		}
-		return getenv(k)
-	}); err != nil {
+	if err := parseFlags(fs, args, redisEnv(getenv)); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 || *days <= 0 {
