@@ -55,6 +55,7 @@ type Server struct {
 	dir     string
 	network string // "unix" or "tcp"
 	address string // socket path or 127.0.0.1:port
+	argv    []string // redis-server, its configuration file, Config.Args
 	cmd     *exec.Cmd
 	exited  chan struct{}
 	waitErr error // valid once exited is closed
@@ -97,7 +98,7 @@ var errPortTaken = errors.New("port taken before redis-server could bind it")
 // start writes the configuration into dir, starts the server and waits for
 // its PONG.
 func start(binary, dir string, cfg Config) (*Server, error) {
-	s := &Server{dir: dir, network: "unix", address: filepath.Join(dir, "redis.sock"), exited: make(chan struct{})}
+	s := &Server{dir: dir, network: "unix", address: filepath.Join(dir, "redis.sock")}
 	listen := "port 0\nunixsocket " + quote(s.address) + "\nunixsocketperm 700\n"
 	if cfg.TCP {
 		port, err := freePort()
@@ -113,21 +114,61 @@ func start(binary, dir string, cfg Config) (*Server, error) {
 	if err := os.WriteFile(confPath, []byte(conf), 0o600); err != nil {
 		return nil, err
 	}
-	s.cmd = exec.Command(binary, append([]string{confPath}, cfg.Args...)...)
-	s.cmd.Dir = dir
-	s.cmd.SysProcAttr = childAttr()
-	if err := s.cmd.Start(); err != nil {
-		return nil, fmt.Errorf("start %s: %w", binary, err)
-	}
-	go func() {
-		s.waitErr = s.cmd.Wait()
-		close(s.exited)
-	}()
-	if err := s.waitReady(); err != nil {
-		s.stop()
+	s.argv = append([]string{binary, confPath}, cfg.Args...)
+	if err := s.run(); err != nil {
 		return nil, err
 	}
 	return s, nil
+}
+
+// run starts the process from s.argv and waits for its PONG.
+func (s *Server) run() error {
+	s.exited = make(chan struct{})
+	s.cmd = exec.Command(s.argv[0], s.argv[1:]...)
+	s.cmd.Dir = s.dir
+	s.cmd.SysProcAttr = childAttr()
+	if err := s.cmd.Start(); err != nil {
+		return fmt.Errorf("start %s: %w", s.argv[0], err)
+	}
+	cmd, exited := s.cmd, s.exited
+	go func() {
+		s.waitErr = cmd.Wait()
+		close(exited)
+	}()
+	if err := s.waitReady(); err != nil {
+		s.stop()
+		return err
+	}
+	return nil
+}
+
+// Kill stops the server at once (SIGKILL), as a crash or a pulled plug
+// would, and waits for it to exit. Its folder stays, for Restart.
+func (s *Server) Kill() {
+	if s.Running() {
+		s.cmd.Process.Kill()
+	}
+	<-s.exited
+}
+
+// Restart starts a server that was killed again, on the same address,
+// from the same folder (a Cluster node keeps its identity in nodes.conf;
+// a Sentinel its view of the set-up), and waits for its PONG.
+func (s *Server) Restart() error {
+	if s.Running() {
+		return fmt.Errorf("redis-server %d still runs", s.Pid())
+	}
+	return s.run()
+}
+
+// Running reports whether the server's process runs.
+func (s *Server) Running() bool {
+	select {
+	case <-s.exited:
+		return false
+	default:
+		return true
+	}
 }
 
 // waitReady polls PING until PONG, the server exits, or startTimeout.
