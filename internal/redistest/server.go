@@ -53,8 +53,8 @@ type Config struct {
 // Cluster or a Sentinel set-up are Servers too.
 type Server struct {
 	dir     string
-	network string // "unix" or "tcp"
-	address string // socket path or 127.0.0.1:port
+	network string   // "unix" or "tcp"
+	address string   // socket path or 127.0.0.1:port
 	argv    []string // redis-server, its configuration file, Config.Args
 	cmd     *exec.Cmd
 	exited  chan struct{}
