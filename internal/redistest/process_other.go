@@ -3,6 +3,7 @@
 package redistest
 
 import (
+	"errors"
 	"os"
 	"syscall"
 )
@@ -13,3 +14,6 @@ import (
 func childAttr() *syscall.SysProcAttr { return nil }
 
 func terminate(p *os.Process) error { return p.Kill() }
+
+func pause(*os.Process) error  { return errors.ErrUnsupported }
+func resume(*os.Process) error { return errors.ErrUnsupported }

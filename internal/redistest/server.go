@@ -161,6 +161,14 @@ func (s *Server) Restart() error {
 	return s.run()
 }
 
+// Pause freezes the server's process (SIGSTOP) until Resume: it answers
+// nothing and reads nothing, but its connections stay open, as a server
+// that hangs. Only on Linux.
+func (s *Server) Pause() error { return pause(s.cmd.Process) }
+
+// Resume lets a paused server go on (SIGCONT).
+func (s *Server) Resume() error { return resume(s.cmd.Process) }
+
 // Running reports whether the server's process runs.
 func (s *Server) Running() bool {
 	select {

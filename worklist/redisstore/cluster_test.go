@@ -3,62 +3,29 @@ package redisstore
 import (
 	"context"
 	"fmt"
-	"net"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/voorrang/voorrang/internal/redistest"
 	"github.com/voorrang/voorrang/worklist"
 )
 
-// startCluster runs a one-node Redis Cluster that holds every slot: enough
-// to refuse, as a real cluster does, a command whose keys are on different
-// slots.
+// startCluster runs a Redis Cluster of three primaries with a replica
+// each, which refuses, as any real cluster does, a command whose keys are
+// on different slots.
 func startCluster(t *testing.T) *redis.ClusterClient {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	c, err := redistest.StartCluster(redistest.ClusterConfig{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	port := fmt.Sprint(ln.Addr().(*net.TCPAddr).Port)
-	ln.Close()
-	dir := t.TempDir()
-	cmd := exec.Command("redis-server", "--bind", "127.0.0.1", "--port", port, "--cluster-enabled", "yes",
-		"--cluster-config-file", filepath.Join(dir, "nodes.conf"), "--dir", dir, "--save", "", "--appendonly", "no")
-	if err := cmd.Start(); err != nil {
-		t.Fatalf("redis-server (make test installs it): %v", err)
-	}
-	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-	node := redis.NewClient(&redis.Options{Addr: "127.0.0.1:" + port})
-	defer node.Close()
-	ctx := context.Background()
-	deadline := time.Now().Add(10 * time.Second)
-	for node.Ping(ctx).Err() != nil {
-		if time.Now().After(deadline) {
-			t.Fatal("the cluster node does not answer")
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	if err := node.Do(ctx, "cluster", "addslotsrange", 0, 16383).Err(); err != nil {
-		t.Fatal(err)
-	}
-	for {
-		info, _ := node.ClusterInfo(ctx).Result()
-		if strings.Contains(info, "cluster_state:ok") {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("cluster not ok: %s", info)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	c := redis.NewClusterClient(&redis.ClusterOptions{Addrs: []string{"127.0.0.1:" + port}})
 	t.Cleanup(func() { c.Close() })
-	return c
+	rdb := c.Client()
+	t.Cleanup(func() { rdb.Close() })
+	return rdb
 }
 
 // TestCluster runs the store and the change feed on Redis Cluster, where
@@ -70,7 +37,8 @@ func TestCluster(t *testing.T) {
 		!strings.Contains(err.Error(), "CROSSSLOT") {
 		t.Fatalf("the test cluster must refuse keys on different slots; got %v", err)
 	}
-	s := New(rdb, Options{Now: func() time.Time { return t0 }})
+	// Every input waits for a replica of its site's primary.
+	s := New(rdb, Options{Now: func() time.Time { return t0 }, WaitReplicas: 1})
 	for _, site := range []string{"ZHWEST", "ZHOOST"} {
 		mustApply(t, s, order(worklist.ExamCompleted, site, site+"1", t0, nil))
 	}

@@ -17,6 +17,9 @@ func (s *Store) applyPatient(ctx context.Context, e worklist.Event, ack []byte) 
 	if e.Source != "" {
 		dk = s.keys.dedupe(e.Site, e.Source)
 		if seen, err := s.rdb.Get(ctx, dk).Bytes(); err == nil {
+			if err := s.replicated(ctx, dk); err != nil {
+				return worklist.Outcome{}, err
+			}
 			return worklist.Outcome{Duplicate: true, Ack: seen}, nil
 		}
 	}
@@ -39,6 +42,9 @@ func (s *Store) applyPatient(ctx context.Context, e worklist.Event, ack []byte) 
 		if err := s.rdb.SetNX(ctx, dk, ack, s.opts.DedupeTTL).Err(); err != nil {
 			return worklist.Outcome{}, fmt.Errorf("record patient update: %w", err)
 		}
+	}
+	if err := s.replicated(ctx, dk); err != nil {
+		return worklist.Outcome{}, err
 	}
 	return out, nil
 }

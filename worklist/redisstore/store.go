@@ -78,6 +78,14 @@ type Options struct {
 	CacheSize int
 	// Logger receives warnings, never patient data; nil means slog.Default().
 	Logger *slog.Logger
+	// WaitReplicas, when above zero, makes Apply return only once that
+	// many replicas of the primary hold the input (Redis WAIT), so that
+	// an acknowledged input survives the primary's failure; when fewer
+	// confirm within WaitTimeout (zero means one second) Apply returns
+	// ErrNotReplicated. It costs a round trip and the replicas' lag on
+	// every input.
+	WaitReplicas int
+	WaitTimeout  time.Duration
 }
 
 // New returns a Store on rdb.
@@ -154,8 +162,24 @@ func (s *Store) Apply(ctx context.Context, e worklist.Event, ack []byte) (workli
 			ack = []byte("applied")
 		}
 	}
-	return s.mutate(ctx, mutation{site: e.Site, acc: e.Accession, dedupeKey: dedupe, dedupeVal: string(ack),
+	out, err := s.mutate(ctx, mutation{site: e.Site, acc: e.Accession, dedupeKey: dedupe, dedupeVal: string(ack),
 		create: e.Kind.CreatesStudy(), pendEvent: &e, edit: worklist.ApplyEvent(e)})
+	if err != nil || out.Expired {
+		return out, err
+	}
+	if err := s.replicated(ctx, dedupe); err != nil {
+		return worklist.Outcome{}, err
+	}
+	return out, nil
+}
+
+// replicated waits for the replicas when Options.WaitReplicas asks to,
+// for an input with a de-duplication key (written with the input).
+func (s *Store) replicated(ctx context.Context, dedupeKey string) error {
+	if s.opts.WaitReplicas <= 0 || dedupeKey == "" {
+		return nil
+	}
+	return s.waitReplicas(ctx, dedupeKey)
 }
 
 // A mutation is one compare-and-set change of a study.
