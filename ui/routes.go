@@ -44,7 +44,7 @@ func (s *Server) routes(h handlers) []route {
 		onGet("/api/v1/me", access.SignedIn, "who is signed in, the session's CSRF token and limits", s.getMe),
 
 		onGet("/", access.Reader, "the panel's page (a browser not signed in is sent to /signin)", h.page),
-		onGet("/api/v1/config", access.Reader, "the panel's configuration: the PACS link template", h.config),
+		onGet("/api/v1/config", access.Reader, "the panel's configuration: the PACS link template, the claim lease", h.config),
 		onGet("/ws", access.Reader, "the panel's live feed: snapshot, then every change (websocket)", s.checkWS, s.upgradeWS()),
 
 		onGet("/api/v1/worklist", access.Reader, "the studies waiting to be read, in reading order, filtered and paged", s.getWorklist),

@@ -1,6 +1,9 @@
 package ui
 
 import (
+	"encoding/json"
+	"os"
+	"path/filepath"
 	"slices"
 	"testing"
 
@@ -40,75 +43,29 @@ func TestGlobMatch(t *testing.T) {
 }
 
 // TestDefaultSections reads procedure names as Dutch and English RIS
-// send them and checks the section a radiologist would put each in.
+// send them (testdata/procedures.json, which the panel's own matching is
+// tested on too) and checks the sections a radiologist would put each in.
 func TestDefaultSections(t *testing.T) {
 	secs := sections(DefaultSections())
-	tests := []struct {
-		modality, code, text string
-		want                 []string // every section, the first being the study's own
-	}{
-		// Dutch, as HiX and Epic sites send them.
-		{"MR", "MRKNIER", "MR knie rechts", []string{"msk"}},
-		{"US", "ECHONB", "Echo nieren en blaas", []string{"abdomen"}},
-		{"US", "ECNIER", "Echo nieren", []string{"abdomen"}},
-		{"CT", "CTHERS", "CT hersenen zonder contrast", []string{"neuro"}},
-		{"MR", "MRHERS", "MR hersenen met en zonder contrast", []string{"neuro"}},
-		{"MR", "MRLWK", "MR lumbale wervelkolom", []string{"neuro"}},
-		{"CT", "CTCWK", "CT cervicale wervelkolom", []string{"neuro"}},
-		{"MR", "MRI0042", "MRI LWK", []string{"neuro"}},
-		{"CT", "CTAHALS", "CTA halsvaten en circle of Willis", []string{"neuro"}},
-		{"CT", "CTROTS", "CT rotsbeenderen", []string{"neuro"}},
-		{"MR", "MRHYPO", "MRI hypofyse", []string{"neuro"}},
-		{"DX", "XTHORAX", "X-thorax", []string{"chest"}},
-		{"DX", "XTHST", "Thoraxfoto staand", []string{"chest"}},
-		{"CT", "CTTHOR", "CT thorax met contrast", []string{"chest"}},
-		{"CT", "CTAPULM", "CT-angiografie longembolie", []string{"chest"}},
-		{"CT", "CTCOR", "CT coronairen (calciumscore)", []string{"chest"}},
-		{"MR", "MRHART", "MRI hart", []string{"chest"}},
-		{"CT", "CTTHAB", "CT thorax-abdomen met contrast", []string{"chest", "abdomen"}},
-		{"CT", "CTABD", "CT abdomen met contrast", []string{"abdomen"}},
-		{"CT", "CTABB", "CT abdomen & bekken met contrast", []string{"abdomen"}},
-		{"US", "ECHOBB", "Echo bovenbuik", []string{"abdomen"}},
-		{"US", "ECABDN", "Echo bovenbuik & nieren", []string{"abdomen"}},
-		{"DX", "XBOZ", "X-buikoverzicht", []string{"abdomen"}},
-		{"MR", "MRPROS", "MRI prostaat", []string{"abdomen"}},
-		{"MR", "MRBEK", "MRI bekken (rectumstadiering)", []string{"abdomen"}},
-		{"MR", "MRLEV", "MRI lever met Primovist", []string{"abdomen"}},
-		{"DX", "XBEKKEN", "X-bekken", []string{"msk"}},
-		{"DX", "XPOLS", "X-pols links", []string{"msk"}},
-		{"DX", "XENKEL", "X-enkel rechts", []string{"msk"}},
-		{"DX", "XHEUP", "X-heup rechts", []string{"msk"}},
-		{"DX", "XHANDL", "X-hand links (botleeftijd)", []string{"msk"}},
-		{"US", "ECHOSCH", "Echo schouder links", []string{"msk"}},
-		{"DX", "XELLB", "X-elleboog", []string{"msk"}},
-		{"DX", "XKNIE", "X-knieën staand", []string{"msk"}},
-		{"DX", "XVOET", "X-voet en enkel links", []string{"msk"}},
-		{"CT", "CTPOLS", "CT pols (scafoïd)", []string{"msk"}},
-		// English.
-		{"CT", "CTHEAD", "CT head without contrast", []string{"neuro"}},
-		{"MR", "MRBR", "MRI brain with and without contrast", []string{"neuro"}},
-		{"MR", "MRLS", "MRI lumbar spine", []string{"neuro"}},
-		{"DX", "CXR", "Chest X-ray PA and lateral", []string{"chest"}},
-		{"CT", "CTPE", "CT pulmonary angiogram", []string{"chest"}},
-		{"CT", "CTAP", "CT abdomen pelvis with contrast", []string{"abdomen"}},
-		{"US", "USKID", "US kidneys", []string{"abdomen"}},
-		{"US", "USRUQ", "US liver and gallbladder", []string{"abdomen"}},
-		{"DX", "XRPELV", "XR pelvis AP", []string{"msk"}},
-		{"MR", "MRKNL", "MRI knee left", []string{"msk"}},
-		{"DX", "XRWR", "XR wrist 3 views", []string{"msk"}},
-		{"MR", "MRSHR", "MRI shoulder right", []string{"msk"}},
-		// Letters of a code say nothing: no word, no section.
-		{"MR", "MRKNIER", "", nil},
-		{"CT", "CTHEAD", "", nil},
-		{"US", "ECHOSD", "Echo schildklier", nil},
-		{"MG", "MAMMO", "Mammografie beiderzijds", nil},
-		{"US", "USTHY", "US thyroid", nil},
+	var tests []struct {
+		Modality, Code, Text string
+		Sections             []string // every section, the first being the study's own
+	}
+	data, err := os.ReadFile(filepath.Join("testdata", "procedures.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(data, &tests); err != nil {
+		t.Fatal(err)
+	}
+	if len(tests) < 40 {
+		t.Fatalf("%d procedures in testdata/procedures.json", len(tests))
 	}
 	for _, tt := range tests {
-		t.Run(tt.text, func(t *testing.T) {
-			st := &worklist.Study{Modality: tt.modality, ProcedureCode: tt.code, ProcedureText: tt.text}
-			if got := SectionsOf(secs, st); !slices.Equal(got, tt.want) {
-				t.Errorf("%s %s %q: sections %v, want %v", tt.modality, tt.code, tt.text, got, tt.want)
+		t.Run(tt.Text, func(t *testing.T) {
+			st := &worklist.Study{Modality: tt.Modality, ProcedureCode: tt.Code, ProcedureText: tt.Text}
+			if got := SectionsOf(secs, st); !slices.Equal(got, tt.Sections) {
+				t.Errorf("%s %s %q: sections %v, want %v", tt.Modality, tt.Code, tt.Text, got, tt.Sections)
 			}
 			// The filter of each section shows exactly the studies in it.
 			for _, name := range secs.names() {
@@ -116,14 +73,14 @@ func TestDefaultSections(t *testing.T) {
 				if !ok {
 					t.Fatalf("no matcher for %q", name)
 				}
-				if got, want := match(st), slices.Contains(tt.want, name); got != want {
+				if got, want := match(st), slices.Contains(tt.Sections, name); got != want {
 					t.Errorf("filter %s shows it: %v, want %v", name, got, want)
 				}
 			}
 			// A study's section in the statistics is the first it is in.
 			first := ""
-			if len(tt.want) > 0 {
-				first = tt.want[0]
+			if len(tt.Sections) > 0 {
+				first = tt.Sections[0]
 			}
 			if got := SectionOf(secs, st); got != first {
 				t.Errorf("SectionOf = %q, want %q", got, first)

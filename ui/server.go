@@ -76,6 +76,10 @@ type Config struct {
 	// PACSURLTemplate is the panel's "open in PACS" link, with {accession},
 	// {mrn}, {site} and {studyUID} filled in; empty hides the link.
 	PACSURLTemplate string
+	// ClaimTTL is how long a claim lasts unless renewed (the store's), so
+	// that the panel renews its reader's claims in time; zero means
+	// 20 minutes, the store's default.
+	ClaimTTL time.Duration
 	// AllowedOrigins are the browser origins, besides the server's own
 	// host, that may open the websocket, e.g. "https://pacs.example.org".
 	AllowedOrigins []string

@@ -11,6 +11,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/gofiber/fiber/v2"
 )
@@ -177,7 +178,11 @@ func (s *Server) panel(cfg Config) handlers {
 	if err != nil {
 		panic(err) // a broken embedded panel is a build defect, caught by any test that starts a Server
 	}
-	config := fiber.Map{"pacsUrlTemplate": cfg.PACSURLTemplate}
+	ttl := cfg.ClaimTTL
+	if ttl <= 0 {
+		ttl = 20 * time.Minute // the store's default
+	}
+	config := fiber.Map{"pacsUrlTemplate": cfg.PACSURLTemplate, "claimTtlSeconds": ttl.Seconds()}
 	return handlers{
 		page: func(c *fiber.Ctx) error {
 			c.Set(fiber.HeaderContentSecurityPolicy, s.panelCSP)

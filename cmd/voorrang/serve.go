@@ -236,7 +236,7 @@ func newService(ctx context.Context, cfg serveConfig, log *slog.Logger) (*servic
 	if len(allowed) == 0 {
 		log.Warn("mllp: connections are accepted from any address; name the interface engines' networks with --mllp-allow")
 	}
-	s.http = ui.New(ui.Config{Store: s.store, Logger: log, Version: version, Metrics: s.metrics(), PACSURLTemplate: cfg.pacsURL, Sections: sections,
+	s.http = ui.New(ui.Config{Store: s.store, Logger: log, Version: version, Metrics: s.metrics(), PACSURLTemplate: cfg.pacsURL, ClaimTTL: cfg.claimTTL, Sections: sections,
 		AllowedOrigins: splitList(cfg.origins), Calendar: calendar, WhatIf: s.store, Edge: edge,
 		Access: acc, Audit: rec, AuditTrail: trail})
 	return s, nil

@@ -191,11 +191,11 @@ export function launch() {
 // panel.
 export async function signIn(page, server, name) {
   await page.goto(server.url + '/');
-  await page.waitForURL(/\/signin/, { timeout: 5000 });
+  await page.waitForURL(/\/signin/, { timeout: 15000 });
   await page.fill('#signin-name', name);
   await page.fill('#signin-password', PASSWORD);
-  await Promise.all([page.waitForURL(server.url + '/', { timeout: 5000 }), page.click('#signin-form button[type="submit"]')]);
-  await page.locator('#conn').waitFor({ timeout: 5000 });
+  await Promise.all([page.waitForURL(server.url + '/', { timeout: 15000 }), page.click('#signin-form button[type="submit"]')]);
+  await page.locator('#conn').waitFor({ timeout: 15000 });
 }
 
 // openPanel opens the panel in a new browser context (its own storage) at

@@ -8,9 +8,13 @@ import * as fmt from './format.js';
 const SOUND_URL = new URL('./alert.wav', import.meta.url).href;
 
 export class Alerts {
-  // onShow(key) is called when the reader clicks a notification.
-  constructor({ onShow }) {
+  // onShow(key) is called when the reader clicks a notification; wants(study)
+  // says whether the reader wants to hear of it (all critical studies, or
+  // those of their filters), outside(study) whether their filters hide it.
+  constructor({ onShow, wants = () => true, outside = () => false }) {
     this.onShow = onShow;
+    this.wants = wants;
+    this.outside = outside;
     this.critical = new Set(); // keys of studies known to be critical
     this.seeded = false;
     this.muted = false;
@@ -40,7 +44,7 @@ export class Alerts {
     }
     if (this.critical.has(key)) return;
     this.critical.add(key);
-    if (this.seeded) this.announce(study, key);
+    if (this.seeded && this.wants(study)) this.announce(study, key);
   }
 
   remove(site, accession) {
@@ -53,7 +57,8 @@ export class Alerts {
     const reasons = (study.rank && study.rank.reasons) || [];
     const why = reasons.length ? reasons[0].text : 'critical';
     try {
-      const n = new Notification('Critical: ' + [study.modality, study.procedureText].filter(Boolean).join(' '), {
+      const where = this.outside(study) ? 'Critical, outside your filter: ' : 'Critical: ';
+      const n = new Notification(where + [study.modality, study.procedureText].filter(Boolean).join(' '), {
         body: why + '\n' + study.site + ' ' + study.accession + ' · ' + fmt.dueText(study.rank && study.rank.due, new Date()),
         tag: 'voorrang-' + key,
         requireInteraction: !this.night,

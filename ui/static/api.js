@@ -86,8 +86,10 @@ function studyPath(study) {
 export const study = s => request(studyPath(s));
 
 // claim and release act as the reader signed in.
-export const claim = (study, override = false) =>
-  request(studyPath(study) + '/claim', { method: 'POST', body: JSON.stringify({ override }) });
+// A renewal is the panel's own doing (background): it does not keep the
+// session from locking.
+export const claim = (study, override = false, background = false) =>
+  request(studyPath(study) + '/claim', { method: 'POST', body: JSON.stringify({ override }), background });
 
 export const release = (study, override = false) =>
   request(studyPath(study) + '/release', { method: 'POST', body: JSON.stringify({ override }) });

@@ -1,5 +1,5 @@
-// The panel: wires the feed, the list, the filters, alerts and keys, and
-// the reader's actions (claim, release, read next, open in PACS).
+// The panel: wires the feed, the list, the filters, alerts, claims and
+// keys, and the reader's actions (claim, release, read next, open in PACS).
 
 import * as api from './api.js';
 import * as prefs from './prefs.js';
@@ -8,6 +8,7 @@ import { Connection } from './connection.js';
 import { WorkList } from './list.js';
 import { Filters } from './filters.js';
 import { Alerts } from './alerts.js';
+import { ClaimKeeper } from './claims.js';
 import { bindKeys } from './keyboard.js';
 
 const $ = id => document.getElementById(id);
@@ -18,17 +19,30 @@ const state = {
   conn: { state: 'connecting', mode: 'ws', lostAt: null },
 };
 
-// ---- look: theme, night profile, sound
+const live = () => state.conn.state === 'live';
+const ctx = () => ({ me: state.me, pacsTemplate: state.pacsTemplate, now: new Date() });
+const isCritical = s => !!s.rank && s.rank.band === 'critical';
 
-const look = { theme: prefs.load('theme', 'dark'), night: prefs.load('night', false), muted: prefs.load('muted', false) };
+// ---- look: theme, night profile, sound, density
+
+const look = {
+  theme: prefs.load('theme', 'dark'), night: prefs.load('night', false), muted: prefs.load('muted', false),
+  compact: prefs.load('compact', false), alertScope: prefs.load('alertScope', 'all'),
+};
 
 function applyLook() {
   const root = document.documentElement;
   root.dataset.theme = look.night ? 'night' : look.theme;
+  root.classList.toggle('compact', look.compact);
   toggle($('theme'), look.theme === 'light');
   toggle($('night'), look.night);
   toggle($('mute'), look.muted);
+  toggle($('compact'), look.compact);
   $('theme').disabled = look.night;
+  $('alert-scope').textContent = look.alertScope === 'filter' ? 'Alerts: my filter' : 'Alerts: all critical';
+  $('alert-scope').title = look.alertScope === 'filter'
+    ? 'Only new critical studies your filters show sound and notify; click to be alerted for every critical study'
+    : 'Every new critical study sounds and notifies, also outside your filters; click for your filters only';
   alerts.muted = look.muted;
   alerts.night = look.night;
 }
@@ -37,10 +51,10 @@ function toggle(btn, on) {
   btn.setAttribute('aria-pressed', String(on));
 }
 
-// ---- the list and its feed
+// ---- the list, its filters and its feed
 
 const list = new WorkList($('list'), {
-  ctx: () => ({ me: state.me, pacsTemplate: state.pacsTemplate, now: new Date() }),
+  ctx,
   onPending: n => {
     const b = $('updates');
     b.hidden = n === 0;
@@ -49,31 +63,49 @@ const list = new WorkList($('list'), {
   onChange: showSummary,
 });
 
-const alerts = new Alerts({ onShow: key => list.select(key) });
-
-const filters = new Filters($('filters'), (f, serverSide) => {
-  if (!serverSide) {
-    list.setBand(f.band);
-    return;
-  }
-  list.clear();
-  alerts.seeded = false; // a new selection's criticals are not news
-  conn.setFilters(f);
+const filters = new Filters($('filters'), () => {
+  list.setFilter(inFilter);
+  showSummary();
 });
-list.band = filters.value.band || '';
+const inFilter = s => filters.matches(s, ctx());
+list.filter = inFilter;
 
-const conn = new Connection(filters.value, {
+// Alerts sound for every new critical study, or, by the reader's choice,
+// only for those the filters show.
+const alerts = new Alerts({
+  onShow: key => {
+    if (!list.filter(list.get(key) || {})) filters.showAll();
+    list.select(key);
+  },
+  wants: s => look.alertScope !== 'filter' || inFilter(s),
+  outside: s => !inFilter(s),
+});
+
+const keeper = new ClaimKeeper({
+  renew: s => api.claim(s, false, true),
+  get: s => api.study(s),
+  me: () => state.me,
+  lost: (study, text) => {
+    notice(text);
+    list.upsert(study);
+  },
+});
+
+const conn = new Connection({}, {
   onSnapshot(studies) {
-    filters.learn(studies);
     alerts.snapshot(studies);
     list.snapshot(studies);
+    for (const s of studies) keeper.seen(s);
   },
   onUpsert(study) {
-    filters.learn([study]);
-    if (list.upsert(study) !== false) alerts.upsert(study);
+    if (list.upsert(study) !== false) {
+      alerts.upsert(study);
+      keeper.seen(study);
+    }
   },
   onRemove(m) {
     alerts.remove(m.site, m.accession);
+    keeper.gone(m.site, m.accession);
     list.remove(m);
   },
   onState(st) {
@@ -92,15 +124,44 @@ function showConn() {
   if (el.textContent !== text) el.textContent = text;
   el.dataset.state = s;
   el.title = st.lostAt ? 'no news since ' + fmt.clock(st.lostAt) + '; reconnecting' : '';
+  // The whole list is marked while it may be out of date, not only this
+  // dot: a study may have been reported, claimed or added meanwhile.
+  const offline = st.state !== 'live' && !!st.lostAt;
+  document.documentElement.classList.toggle('offline', offline);
+  $('stale').hidden = !offline;
+  $('next').setAttribute('aria-disabled', String(offline));
+  if (offline) {
+    $('stale').textContent = 'Not live since ' + fmt.clock(st.lostAt) +
+      ': this list may be out of date. Claims and Read next wait for the connection.';
+  }
 }
 
 function showSummary() {
-  const studies = list.visibleStudies();
-  const count = b => studies.filter(s => s.rank && s.rank.band === b).length;
-  const parts = [studies.length + ' waiting'];
-  for (const b of ['critical', 'urgent']) if (count(b)) parts.push(count(b) + ' ' + b);
+  const c = ctx(), all = list.allStudies(), shown = list.visibleStudies();
+  const count = (studies, b) => studies.filter(s => s.rank && s.rank.band === b).length;
+  const parts = [shown.length + ' waiting'];
+  for (const b of ['critical', 'urgent']) if (count(shown, b)) parts.push(count(shown, b) + ' ' + b);
   $('summary').textContent = parts.join(' · ');
-  $('empty').hidden = studies.length > 0;
+  $('empty').hidden = shown.length > 0;
+  $('empty').textContent = all.length ? 'No studies in your filter.' : 'No studies waiting.';
+  filters.fillOptions(all);
+
+  // Whenever a filter is on, say what it hides of the critical and urgent
+  // studies: a filter set yesterday must not hide today's emergency.
+  const on = filters.active();
+  const box = $('outside');
+  box.hidden = on.length === 0;
+  $('restore').hidden = !(on.length === 0 && filters.saved);
+  if (on.length) {
+    const hidden = all.filter(s => !filters.matches(s, c));
+    const crit = count(hidden, 'critical'), urg = count(hidden, 'urgent');
+    const what = [crit && crit + ' critical', urg && urg + ' urgent'].filter(Boolean).join(' and ');
+    $('outside-text').textContent = 'Filter on (' + on.map(n => filters.value[n]).join(', ') + '): ' +
+      (what ? what + ' outside your filter' : 'no critical or urgent study outside it');
+    box.classList.toggle('danger', crit > 0);
+    box.classList.toggle('warn', crit === 0 && urg > 0);
+    $('outside-show').hidden = !what;
+  }
 }
 
 let statusTimer = 0;
@@ -110,9 +171,28 @@ function say(text) {
   statusTimer = setTimeout(() => { $('status').textContent = ''; }, 8000);
 }
 
+// notice tells the reader something that stays until they dismiss it: a
+// claim lost.
+function notice(text) {
+  const box = $('notices');
+  const ok = document.createElement('button');
+  ok.type = 'button';
+  ok.textContent = 'OK';
+  const p = document.createElement('p');
+  p.className = 'notice';
+  const span = document.createElement('span');
+  span.textContent = text;
+  p.append(span, ok);
+  ok.addEventListener('click', () => p.remove());
+  box.append(p);
+  while (box.children.length > 4) box.firstElementChild.remove();
+}
+
 // ---- the reader: who signed in (the sign-in page sends anyone else away)
 
-const me = await api.me();
+// The sections and the claim lease are read at the same time, before the
+// feed starts: the filters need the one, the claims the other.
+const [me, sections, config] = await Promise.all([api.me(), api.sections().catch(() => []), api.config().catch(() => ({}))]);
 state.me = me.name;
 
 function showName() {
@@ -122,9 +202,18 @@ function showName() {
 
 // ---- actions
 
+function offline(what) {
+  if (live()) return false;
+  say('Offline: cannot ' + what + ' until the connection is back');
+  return true;
+}
+
 async function claim(study, override = false) {
+  if (offline('claim ' + study.accession)) return false;
   try {
-    list.upsert(await api.claim(study, override));
+    const st = await api.claim(study, override);
+    keeper.claimed(st);
+    list.upsert(st);
     say('Claimed ' + study.accession + (override ? ' (taken over)' : ''));
     return true;
   } catch (e) {
@@ -135,6 +224,8 @@ async function claim(study, override = false) {
 }
 
 async function release(study) {
+  if (offline('release ' + study.accession)) return;
+  keeper.released(study);
   try {
     list.upsert(await api.release(study));
     say('Released ' + study.accession);
@@ -158,16 +249,32 @@ async function refresh(study) {
   }
 }
 
+const describe = s => [s.modality, s.procedureText].filter(Boolean).join(' ');
+
 // readNext claims the most urgent study nobody holds, trying the next one
-// when a colleague was quicker.
+// when a colleague was quicker. An unclaimed critical study outside the
+// filters is never passed over quietly: it is offered first.
 async function readNext() {
+  if (offline('use Read next')) return;
+  hideOffer();
   const now = new Date();
   const free = list.visibleStudies().filter(s => !fmt.claimHeld(s, now));
+  const outside = list.allStudies().filter(s => isCritical(s) && !fmt.claimHeld(s, now) && !inFilter(s)).sort(fmt.compareStudies);
+  if (outside.length && !(free.length && isCritical(free[0]) && fmt.compareStudies(free[0], outside[0]) < 0)) {
+    offer(outside[0], free);
+    return;
+  }
+  await claimFirst(free);
+}
+
+async function claimFirst(free, outsideFilter = false) {
   for (const s of free.slice(0, 5)) {
     try {
-      list.upsert(await api.claim(s));
+      const st = await api.claim(s);
+      keeper.claimed(st);
+      list.upsert(st);
       list.select(fmt.studyKey(s));
-      say('Claimed ' + s.accession + ': ' + [s.modality, s.procedureText].filter(Boolean).join(' '));
+      say('Claimed ' + s.accession + (outsideFilter ? ' (outside your filter)' : '') + ': ' + describe(s));
       return;
     } catch (e) {
       if (e.code !== 'conflict') {
@@ -178,6 +285,35 @@ async function readNext() {
   }
   say(free.length ? 'Colleagues claimed the first studies; try again' : 'Nothing unclaimed to read');
 }
+
+let offered = null;
+function offer(study, free) {
+  offered = { study, free };
+  const more = free.length ? '' : ' Your filter has nothing unclaimed.';
+  $('offer-text').textContent = 'Critical, unclaimed, outside your filter: ' + describe(study) + ' (' + study.site + ' ' +
+    study.accession + ', ' + fmt.dueText(study.rank && study.rank.due, new Date()) + ').' + more;
+  $('offer-mine').hidden = !free.length;
+  $('offer').hidden = false;
+  $('offer-outside').focus();
+}
+
+function hideOffer() {
+  $('offer').hidden = true;
+  offered = null;
+}
+
+$('offer-outside').addEventListener('click', () => {
+  if (!offered || offline('claim')) return;
+  const o = offered;
+  hideOffer();
+  claimFirst([o.study], true);
+});
+$('offer-mine').addEventListener('click', () => {
+  if (!offered || offline('claim')) return;
+  const o = offered;
+  hideOffer();
+  claimFirst(o.free);
+});
 
 function openPacs(study) {
   if (!study) return;
@@ -217,6 +353,15 @@ bindKeys({
     if (!c) claim(s);
     else say(c.by === state.me ? 'You hold ' + s.accession + ' already' : s.accession + ' is claimed by ' + c.by);
   },
+  release: () => {
+    const s = list.selected();
+    if (!s) return;
+    const c = fmt.claimHeld(s, new Date());
+    if (c && c.by === state.me) release(s);
+    else say('You do not hold ' + s.accession);
+  },
+  next: readNext,
+  help: () => { if (!$('keys').open) $('keys').showModal(); },
 });
 
 // ---- header buttons
@@ -224,6 +369,20 @@ bindKeys({
 $('updates').addEventListener('click', () => list.flush());
 $('next').addEventListener('click', readNext);
 $('who').addEventListener('click', () => api.signOut());
+$('help').addEventListener('click', () => $('keys').showModal());
+$('outside-show').addEventListener('click', () => filters.showAll());
+$('filters-clear').addEventListener('click', () => filters.clear());
+$('filters-restore').addEventListener('click', () => filters.restore());
+$('alert-scope').addEventListener('click', () => {
+  look.alertScope = look.alertScope === 'filter' ? 'all' : 'filter';
+  prefs.save('alertScope', look.alertScope);
+  applyLook();
+});
+$('compact').addEventListener('click', () => {
+  look.compact = !look.compact;
+  prefs.save('compact', look.compact);
+  applyLook();
+});
 $('mute').addEventListener('click', () => {
   look.muted = !look.muted;
   prefs.save('muted', look.muted);
@@ -259,14 +418,15 @@ function showNotify() {
 applyLook();
 showName();
 showNotify();
+filters.setSections(sections || []);
+state.pacsTemplate = (config && config.pacsUrlTemplate) || '';
+keeper.setTTL(config && config.claimTtlSeconds);
 showSummary();
 conn.start();
 setInterval(() => {
   showConn();
   list.tick();
+  if (filters.value.claim) list.render(); // claims lapse: "mine" and "unclaimed" change with time
+  showSummary();
 }, 5000);
-api.config().then(c => {
-  state.pacsTemplate = (c && c.pacsUrlTemplate) || '';
-  list.tick();
-}).catch(() => {});
-api.sections().then(s => filters.setSections(s || [])).catch(() => {});
+setInterval(() => keeper.tick(), 1000);

@@ -1,10 +1,11 @@
 // Keyboard: j / k move the selection down / up, Enter opens the selected
-// study in the PACS, c claims it. Keys typed into a field, or with a
-// modifier, are left alone.
+// study in the PACS, c claims it, r releases it, n is Read next, ? shows
+// the keys (index.html's list, which README repeats). Keys typed into a
+// field, or with a modifier, are left alone.
 
-export function bindKeys({ move, open, claim }) {
+export function bindKeys({ move, open, claim, release, next, help }) {
   document.addEventListener('keydown', e => {
-    if (e.defaultPrevented || e.altKey || e.ctrlKey || e.metaKey || e.isComposing) return;
+    if (e.defaultPrevented || e.altKey || e.ctrlKey || e.metaKey || e.isComposing) return; // Shift makes '?'
     const t = e.target;
     if (t && t.closest && t.closest('input, select, textarea, dialog, [contenteditable]')) return;
     switch (e.key) {
@@ -25,6 +26,15 @@ export function bindKeys({ move, open, claim }) {
         break;
       case 'c':
         claim();
+        break;
+      case 'r':
+        release();
+        break;
+      case 'n':
+        next();
+        break;
+      case '?':
+        help();
         break;
       default:
         return;

@@ -28,7 +28,7 @@ export class WorkList {
     this.rows = new Map(); // key -> Row
     this.pending = new Map(); // key -> study, or {removed: true, version}
     this.order = []; // visible keys, in reading order
-    this.band = '';
+    this.filter = () => true; // which studies are shown
     this.selectedKey = null;
     this.pointerIn = false;
     this.lastMove = 0;
@@ -168,13 +168,19 @@ export class WorkList {
     this.scheduleRender();
   }
 
-  setBand(band) {
-    this.band = band || '';
+  // setFilter shows only the studies filter accepts.
+  setFilter(filter) {
+    this.filter = filter;
     this.render();
   }
 
   visible(row) {
-    return !this.band || (row.study.rank && row.study.rank.band) === this.band;
+    return this.filter(row.study);
+  }
+
+  // allStudies returns every study on the list as shown, filtered or not.
+  allStudies() {
+    return [...this.rows.values()].map(r => r.study);
   }
 
   // scheduleRender renders once before the next frame, however many

@@ -28,6 +28,7 @@ export class Row {
       proc: h('span', { class: 'proc' }),
       badges: h('ul', { class: 'badges', 'aria-label': 'AI findings' }),
       claim: h('span', { class: 'claim' }),
+      lapse: h('span', { class: 'lapse' }),
       claimBtn: h('button', { type: 'button', class: 'claim-btn', 'data-action': 'claim' }),
       pacs: h('a', { class: 'pacs', 'data-action': 'pacs', target: '_blank', rel: 'noopener noreferrer', text: 'Open in PACS' }),
       reasons: h('ol', { class: 'reasons' }),
@@ -39,7 +40,7 @@ export class Row {
       h('div', { class: 'r2' }, e.name, e.demo),
       h('div', { class: 'r3' }, e.modality, e.proc),
       e.badges,
-      h('div', { class: 'r5' }, e.why, e.claim, h('span', { class: 'actions' }, e.claimBtn, e.pacs)),
+      h('div', { class: 'r5' }, e.why, e.claim, e.lapse, h('span', { class: 'actions' }, e.claimBtn, e.pacs)),
     );
   }
 
@@ -81,6 +82,8 @@ export class Row {
     setClass(this.el, 'mine', mine);
     setText(e.claim, c ? 'claimed by ' + (mine ? 'you' : c.by) + ' since ' + fmt.clock(c.at) : '');
     setAttr(e.claim, 'title', c && c.until ? 'claim lasts until ' + fmt.clock(c.until) : null);
+    setText(e.lapse, mine && c.until ? 'held until ' + fmt.clock(c.until) : '');
+    setAttr(e.lapse, 'title', mine ? 'The panel renews your claim while it is open; if it cannot, the claim lapses at ' + fmt.clock(c.until) : null);
     const [text, action] = !c ? ['Claim', 'claim'] : mine ? ['Release', 'release'] : ['Take over', 'override'];
     setText(e.claimBtn, text);
     setAttr(e.claimBtn, 'data-action', action);
