@@ -79,7 +79,7 @@ test('the page: hashed assets cached for a year, the page not cached, a CSP with
   assert.match(asset.headers.get('content-type'), /^text\/javascript/);
   assert.match(await asset.text(), /from '\.\/list\.[0-9a-f]{10}\.js'/, 'imports point at hashed names');
   assert.equal((await fetch(server.url + '/static/app.js')).status, 404);
-  assert.deepEqual(Object.keys(await server.api('/config')), ['pacsUrlTemplate']);
+  assert.deepEqual(Object.keys(await server.api('/config')).sort(), ['claimTtlSeconds', 'pacsUrlTemplate']);
 });
 
 test('first render: every waiting study in reading order, the feed live', async () => {
@@ -200,7 +200,7 @@ test('read next claims the most urgent study nobody holds', async () => {
   assert.equal((await server.api(`/studies/${want.site}/${want.accession}`)).claim.by, 'devries');
 });
 
-test('filters: band here, section on the server, remembered by the browser', async () => {
+test('filters: band and section, applied in the browser as the server would, remembered by the browser', async () => {
   const page = b.page;
   const bandOf = () => page.$$eval('#list > li.row', els => els.map(e => e.className.match(/band-(\w+)/)[1]));
   await page.selectOption('select[name="band"]', 'critical');
