@@ -39,6 +39,7 @@ const (
 	UserChange      = "user.change"      // Target: the account; Detail: what changed
 	RulesChange     = "rules.change"     // the triage rules were reloaded or changed
 	AlgorithmChange = "algorithm.change" // Target: the algorithm
+	PilotChange     = "pilot.change"     // an AI pilot defined, changed or ended (Target: its ID; Detail: the definition)
 )
 
 // Outcomes.

@@ -16,6 +16,7 @@ import (
 	accessredis "github.com/voorrang/voorrang/access/redisstore"
 	"github.com/voorrang/voorrang/audit"
 	auditredis "github.com/voorrang/voorrang/audit/redisstore"
+	statsredis "github.com/voorrang/voorrang/stats/redisstore"
 )
 
 // The tokens of the tests, one per role and one with every role (the
@@ -78,7 +79,8 @@ func newAuthEnv(t *testing.T, mod func(c *Config, addr string)) *authEnv {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg := Config{Store: ws.store, WhatIf: ws.store, Now: clk.Now, Audit: trail, AuditTrail: trail,
+	pilots := statsredis.New(ws.rdb, statsredis.Options{Prefix: ws.prefix, Now: clk.Now})
+	cfg := Config{Store: ws.store, WhatIf: ws.store, Pilots: pilots, Now: clk.Now, Audit: trail, AuditTrail: trail,
 		Access: Access{Sessions: accounts, Accounts: accounts, Passwords: pv, Tokens: testTokenSet(), Rules: rules,
 			SessionCheck: 20 * time.Millisecond}}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")

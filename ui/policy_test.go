@@ -65,6 +65,9 @@ func TestRoutePolicies(t *testing.T) {
 	e.seed()
 	e.apply(wsAIResult("ZHWEST", "W1", "r-1"))
 	e.addAccount("lokaal", []access.Role{access.Radiologist})
+	if status, body := e.bearerDo("beheer", "POST", "/api/v1/pilots/pe", pilotJSON("pe", "2026-01-05T00:00:00Z", -30)); status != 200 {
+		t.Fatalf("define a pilot: %d %s", status, body)
+	}
 	status, page := e.browser().do("GET", "/signin", "")
 	asset := regexp.MustCompile(`/static/signin\.[0-9a-f]{10}\.js`).FindString(page)
 	if status != 200 || asset == "" {
@@ -103,6 +106,10 @@ func TestRoutePolicies(t *testing.T) {
 		"GET /api/v1/stats/trend":                       {path: "/api/v1/stats/trend"},
 		"GET /api/v1/stats/ai":                          {path: "/api/v1/stats/ai"},
 		"POST /api/v1/whatif":                           {path: "/api/v1/whatif", body: scenario},
+		"GET /api/v1/pilots":                            {path: "/api/v1/pilots"},
+		"GET /api/v1/pilots/:id":                        {path: "/api/v1/pilots/pe"},
+		"POST /api/v1/pilots/:id":                       {path: "/api/v1/pilots/pe2", body: pilotJSON("pe2", "2030-01-01T00:00:00Z", -30)},
+		"POST /api/v1/pilots/:id/end":                   {path: "/api/v1/pilots/pe/end", body: `{}`},
 		"GET /api/v1/dead-letters":                      {path: "/api/v1/dead-letters"},
 		"GET /api/v1/users":                             {path: "/api/v1/users"},
 		"POST /api/v1/users/:name/signout":              {path: "/api/v1/users/lokaal/signout", body: `{}`},

@@ -67,6 +67,10 @@ func (s *Server) routes(h handlers) []route {
 		onGet("/api/v1/stats/ai", access.ManagerOnly, "each AI algorithm's performance per site", s.getAI),
 		onGet("/api/v1/whatif", access.ManagerOnly, "the department's own scenario, simulated under the built-in policies", s.getWhatIf),
 		onPost("/api/v1/whatif", access.ManagerOnly, "a posted scenario, simulated under the built-in policies", s.postWhatIf),
+		onGet("/api/v1/pilots", access.ManagerOnly, "the AI pilots' definitions", s.getPilots),
+		onGet("/api/v1/pilots/:id", access.ManagerOnly, "one AI pilot: before versus during, and the verdict", s.getPilot),
+		onPost("/api/v1/pilots/:id", access.AdminOnly, "define an AI pilot, or change it before it starts (audited)", s.postPilot),
+		onPost("/api/v1/pilots/:id/end", access.AdminOnly, "end an AI pilot (audited)", s.postPilotEnd),
 
 		onGet("/api/v1/dead-letters", access.AdminOnly, "refused messages, which hold patient data", s.getDeadLetters),
 		onGet("/api/v1/users", access.AdminOnly, "the local accounts (never their password hashes)", s.getUsers),

@@ -45,6 +45,7 @@ type Server struct {
 	calendar   *stats.Calendar
 	whatIf     WhatIfSource  // Config.WhatIf
 	whatIfSlot chan struct{} // one simulation at a time
+	pilots     PilotStore    // nil: no pilots
 
 	access  Access
 	oidc    *oidcClient // nil: no identity provider
@@ -92,6 +93,9 @@ type Config struct {
 	// WhatIf is where the what-if routes read the department's records
 	// and rules (the store); nil answers them 404.
 	WhatIf WhatIfSource
+	// Pilots keeps the AI pilots' definitions; nil answers their routes
+	// 404.
+	Pilots PilotStore
 
 	// Edge guards the HTTP port: host names, proxies, TLS, limits.
 	Edge Edge
@@ -122,7 +126,7 @@ func New(cfg Config) *Server {
 	if s.now == nil {
 		s.now = time.Now
 	}
-	s.statsStore, s.calendar = cfg.Stats, cfg.Calendar
+	s.statsStore, s.calendar, s.pilots = cfg.Stats, cfg.Calendar, cfg.Pilots
 	if ss, ok := cfg.Store.(StatsStore); ok && s.statsStore == nil {
 		s.statsStore = ss
 	}

@@ -24,6 +24,7 @@ import (
 	"github.com/voorrang/voorrang/embedredis"
 	"github.com/voorrang/voorrang/hl7/mllp"
 	"github.com/voorrang/voorrang/ingest"
+	statsredis "github.com/voorrang/voorrang/stats/redisstore"
 	"github.com/voorrang/voorrang/ui"
 	"github.com/voorrang/voorrang/worklist"
 	"github.com/voorrang/voorrang/worklist/redisstore"
@@ -238,6 +239,7 @@ func newService(ctx context.Context, cfg serveConfig, log *slog.Logger) (*servic
 	}
 	s.http = ui.New(ui.Config{Store: s.store, Logger: log, Version: version, Metrics: s.metrics(), PACSURLTemplate: cfg.pacsURL, ClaimTTL: cfg.claimTTL, Sections: sections,
 		AllowedOrigins: splitList(cfg.origins), Calendar: calendar, WhatIf: s.store, Edge: edge,
+		Pilots: statsredis.New(rdb, statsredis.Options{Prefix: cfg.keyPrefix, Now: cfg.now}),
 		Access: acc, Audit: rec, AuditTrail: trail})
 	return s, nil
 }
