@@ -65,10 +65,12 @@ const (
 // algorithm ran before the pilot too (display-only, the default for a
 // new algorithm), which is how a pilot is best run.
 type Measure struct {
-	Statistic      string   `json:"statistic"`          // median, p90, p95 or due-met
-	Interval       Interval `json:"interval,omitempty"` // default completed-final
-	Bands          []string `json:"bands,omitempty"`
-	AI             string   `json:"ai,omitempty"` // positive, negative or none
+	Statistic string   `json:"statistic"`          // median, p90, p95 or due-met
+	Interval  Interval `json:"interval,omitempty"` // default completed-final
+	Bands     []string `json:"bands,omitempty"`
+	AI        string   `json:"ai,omitempty"` // positive, negative or none
+	// Algorithm keeps the studies the algorithm sent a result for.
+	Algorithm      string   `json:"algorithm,omitempty"`
 	Priorities     []string `json:"priorities,omitempty"`
 	PatientClasses []string `json:"patientClasses,omitempty"`
 	Modalities     []string `json:"modalities,omitempty"`
@@ -218,6 +220,9 @@ func (m *Measure) Name() string {
 	if m.AI != "" {
 		keep = append(keep, "AI "+m.AI)
 	}
+	if m.Algorithm != "" {
+		keep = append(keep, "read by "+m.Algorithm)
+	}
 	for _, l := range [][]string{m.Priorities, m.PatientClasses, m.Modalities, m.Sections} {
 		keep = append(keep, l...)
 	}
@@ -251,7 +256,7 @@ func (m *Measure) interval() Interval {
 
 func (m *Measure) filter() Filter {
 	f := Filter{Priorities: m.Priorities, PatientClasses: m.PatientClasses, Modalities: m.Modalities,
-		Sections: m.Sections, AI: m.AI}
+		Sections: m.Sections, AI: m.AI, Algorithm: m.Algorithm}
 	for _, s := range m.Bands {
 		if b, err := triage.ParseBand(s); err == nil {
 			f.Bands = append(f.Bands, b)
