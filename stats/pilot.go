@@ -198,7 +198,7 @@ func CheckChange(old, p *Pilot, now time.Time) error {
 func Describe(p *Pilot) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s at %s from %s (baseline %d days): %s changes by %s (at least %s)",
-		p.Algorithm, strings.Join(p.Sites, ", "), p.Start.UTC().Format(time.RFC3339), p.Baseline(),
+		p.Algorithm, strings.Join(p.Sites, ", "), p.Start.Format(time.RFC3339), p.Baseline(),
 		p.Primary.Name(), p.Primary.amount(p.Expected), p.Primary.amount(p.Minimum))
 	for _, s := range p.Safety {
 		fmt.Fprintf(&b, "; %s rises by at most %s", s.Name(), s.amount(s.MaxRise))
