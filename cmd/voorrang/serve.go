@@ -59,6 +59,8 @@ type serveConfig struct {
 	shutdownTimeout time.Duration
 	log             logFlags
 	keyPrefix       string
+	waitReplicas    int
+	waitTimeout     time.Duration
 	demo            demoConfig // --demo: a synthetic department feeds the service (demo.go)
 
 	// Tests: the wait before the embedded redis-server is started again
@@ -71,6 +73,8 @@ func (c *serveConfig) register(fs *flag.FlagSet) {
 	fs.StringVar(&c.httpAddr, "http", ":8080", "HTTP listen address (panel, API, /healthz)")
 	fs.StringVar(&c.mllpAddr, "mllp", ":2575", "MLLP listen address for HL7 v2 feeds")
 	fs.StringVar(&c.redisURL, "redis", "", "Redis URL (redis://host:6379/0, rediss://, unix://; Sentinel with ?master_name=); empty: the embedded store")
+	fs.IntVar(&c.waitReplicas, "redis-wait-replicas", 0, "answer AA only once this many replicas hold the message (Redis WAIT), so that a failover loses nothing acknowledged; 0: do not wait")
+	fs.DurationVar(&c.waitTimeout, "redis-wait-timeout", time.Second, "how long to wait for --redis-wait-replicas before answering AE (the sender resends)")
 	fs.StringVar(&c.keyPrefix, "key-prefix", "", "put every key under this prefix, so that several deployments (or test runs) share one Redis database; no { or }")
 	fs.StringVar(&c.dataDir, "data-dir", "var", "folder for the embedded store's data")
 	fs.BoolVar(&c.memory, "memory", false, "embedded store in memory only (nothing persisted), even when redis-server is installed")
@@ -196,7 +200,7 @@ func newService(ctx context.Context, cfg serveConfig, log *slog.Logger) (*servic
 	}
 	s := &service{cfg: cfg, log: log, closeStore: closeStore}
 	s.store = redisstore.New(rdb, redisstore.Options{Rules: rules, ClaimTTL: cfg.claimTTL, Logger: log, Prefix: cfg.keyPrefix, Now: cfg.now,
-		ClosedTTL: cfg.closedTTL, Retention: cfg.retention,
+		ClosedTTL: cfg.closedTTL, Retention: cfg.retention, WaitReplicas: cfg.waitReplicas, WaitTimeout: cfg.waitTimeout,
 		Section: func(st *worklist.Study) string { return ui.SectionOf(sections, st) }})
 	if s.mllpLn, err = net.Listen("tcp", cfg.mllpAddr); err != nil {
 		closeStore()
