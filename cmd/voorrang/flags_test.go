@@ -113,7 +113,7 @@ func TestServeHelp(t *testing.T) {
 		t.Fatalf("serve -h: %v, want flag.ErrHelp", err)
 	}
 	for _, want := range []string{
-		"  -rules string\n    \ttriage rules file (YAML; \"voorrang rules\" prints the defaults); reloaded on SIGHUP\n",
+		"  -rules string\n    \ttriage rules file (YAML; \"voorrang rules\" prints the defaults); reloaded on SIGHUP, and published to every instance on the same Redis\n",
 		"  -sections string\n",
 		"  -claim-ttl duration\n",
 	} {

@@ -78,7 +78,7 @@ func (c *serveConfig) register(fs *flag.FlagSet) {
 	fs.StringVar(&c.keyPrefix, "key-prefix", "", "put every key under this prefix, so that several deployments (or test runs) share one Redis database; no { or }")
 	fs.StringVar(&c.dataDir, "data-dir", "var", "folder for the embedded store's data")
 	fs.BoolVar(&c.memory, "memory", false, "embedded store in memory only (nothing persisted), even when redis-server is installed")
-	fs.StringVar(&c.rulesFile, "rules", "", "triage rules file (YAML; \"voorrang rules\" prints the defaults); reloaded on SIGHUP")
+	fs.StringVar(&c.rulesFile, "rules", "", "triage rules file (YAML; \"voorrang rules\" prints the defaults); reloaded on SIGHUP, and published to every instance on the same Redis")
 	fs.StringVar(&c.accession, "accession-fields", "OBR-18,ORC-3.1,OBR-3.1,IPC-1.1", "where the accession number is, tried in order")
 	fs.StringVar(&c.aiSenders, "ai-senders", "AIPLATFORM", "sending applications (MSH-3) whose ORU^R01 carry AI results, comma-separated")
 	fs.DurationVar(&c.claimTTL, "claim-ttl", 20*time.Minute, "how long a claim lasts unless renewed")
@@ -245,7 +245,29 @@ func newService(ctx context.Context, cfg serveConfig, log *slog.Logger) (*servic
 		AllowedOrigins: splitList(cfg.origins), Calendar: calendar, WhatIf: s.store, Edge: edge,
 		Pilots: statsredis.New(rdb, statsredis.Options{Prefix: cfg.keyPrefix, Now: cfg.now}),
 		Access: acc, Audit: rec, AuditTrail: trail})
+	s.shareRules(ctx)
 	return s, nil
+}
+
+// shareRules makes the instances on one Redis rank by one set of rules.
+// An instance started with --rules publishes its file to all (a file
+// unchanged since it was published keeps its version); one without
+// applies the rules published, if any. While Redis does not answer, the
+// instance ranks by its own rules and WatchRules catches up later.
+func (s *service) shareRules(ctx context.Context) {
+	if s.cfg.rulesFile == "" {
+		if _, err := s.store.LoadRules(ctx); err != nil {
+			s.log.Warn("rules: the published rules could not be read; the built-in rules apply for now", "err", err)
+		}
+		return
+	}
+	data, err := os.ReadFile(s.cfg.rulesFile)
+	if err == nil {
+		_, err = s.store.PublishRules(ctx, data)
+	}
+	if err != nil {
+		s.log.Warn("rules: the rules file was not published to the other instances", "err", err)
+	}
 }
 
 func splitList(s string) []string {
@@ -315,6 +337,14 @@ func (s *service) run(ctx context.Context) error {
 		s.store.RunEscalations(escCtx, 0)
 	}()
 
+	// Rules published by any instance apply here too.
+	rulesCtx, stopRules := context.WithCancel(ctx)
+	rulesDone := make(chan struct{})
+	go func() {
+		defer close(rulesDone)
+		s.store.WatchRules(rulesCtx, 0)
+	}()
+
 	var err error
 loop:
 	for {
@@ -332,6 +362,8 @@ loop:
 	stopDemo()
 	stopEscalations()
 	<-escDone
+	stopRules()
+	<-rulesDone
 	sctx, cancel := context.WithTimeout(context.Background(), s.cfg.shutdownTimeout)
 	defer cancel()
 	if e := s.mllp.Shutdown(sctx); e != nil {
@@ -344,8 +376,9 @@ loop:
 	return err
 }
 
-// reloadRules reads the rules file again; a file with errors leaves the
-// rules in force.
+// reloadRules reads the rules file again and publishes it, so that every
+// instance on this Redis ranks by it; a file with errors leaves the rules
+// in force.
 func (s *service) reloadRules() {
 	if s.cfg.rulesFile == "" {
 		s.log.Info("voorrang: SIGHUP: no --rules file; the built-in rules stay")
@@ -356,8 +389,16 @@ func (s *service) reloadRules() {
 		s.log.Error("voorrang: rules not reloaded; the old rules stay", "err", err)
 		return
 	}
-	s.store.SetRules(r)
-	s.log.Info("voorrang: rules reloaded", "file", s.cfg.rulesFile)
+	data, err := os.ReadFile(s.cfg.rulesFile)
+	if err == nil {
+		_, err = s.store.PublishRules(context.Background(), data)
+	}
+	if err != nil {
+		s.store.SetRules(r)
+		s.log.Error("voorrang: rules reloaded here but not published to the other instances", "err", err)
+	} else {
+		s.log.Info("voorrang: rules reloaded and published to every instance", "file", s.cfg.rulesFile)
+	}
 	s.recordAudit(audit.Entry{Actor: "system", Method: "sighup", Action: audit.RulesChange, Outcome: audit.OK,
 		Target: s.cfg.rulesFile, Detail: "reloaded"})
 }

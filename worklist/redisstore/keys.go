@@ -62,6 +62,13 @@ func (k keys) audit(site string) string { return k.tag(site) + "audit" }
 // spans sites.
 func (k keys) sites() string { return k.prefix + "sites" }
 
+// rules holds the published triage rules: a hash of yaml (the rules
+// file) and version (raised by each publication that changes them).
+func (k keys) rules() string { return k.prefix + "rules" }
+
+// rulesChanged is the channel that announces a new rules version.
+func (k keys) rulesChanged() string { return k.prefix + "rules:changed" }
+
 // deadLetters is the list of refused messages.
 func (k keys) deadLetters() string { return k.prefix + "deadletters" }
 

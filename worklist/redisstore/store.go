@@ -32,10 +32,14 @@ type Store struct {
 	rdb   redis.UniversalClient
 	keys  keys
 	rules atomic.Pointer[triage.Rules]
-	opts  Options
-	apply *redis.Script
-	pend  *redis.Script
-	cache *studyCache
+	// rulesVersion is the version of the published rules in force (0: the
+	// store's own); rulesMu orders it with rules.
+	rulesMu      sync.Mutex
+	rulesVersion int64
+	opts         Options
+	apply        *redis.Script
+	pend         *redis.Script
+	cache        *studyCache
 	// sites holds when this store last recorded each site in the sites
 	// set, to spare a round trip for each new study. The set lives outside
 	// the sites' hash tags, so the script cannot write it.
