@@ -41,7 +41,9 @@ lint:
 # (MLLP -> Redis -> ACK) and worklist pages against the bare Redis round
 # trip, in one run; websocket fan-out to 500 and 1,000 panels; the panel
 # with 2,000 rows in Chromium; the what-if simulator on a large
-# department's year against a plain sort of as many studies; then the Go
+# department's year against a plain sort of as many studies; ingest with
+# 1-3 instances on a local Redis Cluster, WAIT on and off, and the live
+# feed's delay on Cluster against standalone; then the Go
 # benchmarks (hl7, triage, the ingest handler without Redis, a page of
 # 5,000 studies on Redis).
 bench:
@@ -51,6 +53,7 @@ bench:
 	$(GO) test -run '^$$' -bench 'WS' -benchtime 50x ./ui/
 	node bench/panel.mjs
 	$(GO) run ./bench/whatif
+	$(GO) run ./bench/clusterbench
 	$(GO) test -run '^$$' -bench . -benchtime $(BENCHTIME) ./hl7/ ./triage/ ./ingest/ ./worklist/...
 
 # Every parser of outside input, one fuzz target after the other, each
