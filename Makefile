@@ -62,7 +62,8 @@ bench:
 FUZZ_TARGETS = \
 	./hl7/:FuzzParse ./hl7/:FuzzParsePath ./hl7/:FuzzSplit ./hl7/mllp/:FuzzReader \
 	./worklist/:FuzzPositions ./ui/:FuzzParsePositions \
-	./ingest/:FuzzDecodeAIResult ./ingest/:FuzzServeMLLP
+	./ingest/:FuzzDecodeAIResult ./ingest/:FuzzServeMLLP \
+	./sim/readingroom/:FuzzParseScenario
 
 fuzz:
 	@set -e; for t in $(FUZZ_TARGETS); do \

@@ -262,6 +262,10 @@ readers:
 		{"rates shape", strings.Replace(valid, "{perDay: 100}", "{rates: [[1, 2]]}", 1), `want 7 days of 24 hours`},
 		{"lognormal", strings.Replace(valid, "p90: 10m", "p90: 1m", 1), `lognormal wants median > 0 and p90 ≥ median`},
 		{"horizon", valid + "horizon: 3000d\n", `horizon 3000d: want up to 5 years`},
+		{"drain", valid + "drain: 3650d\n", `drain 3650d: want up to 366d`},
+		{"not a number of days", valid + "horizon: NaNd\n", `bad duration "NaNd"`},
+		{"reading twice", strings.Replace(valid, "{CT:", "{ct: {median: 5m, p90: 10m}, CT:", 1), `reading: modality "ct" given twice (as "CT" too)`},
+		{"shares beyond measure", strings.Replace(valid, "[{share: 1, modality: CT}]", "[{share: 1e308, modality: CT}, {share: 1e308, modality: CT}]", 1), `the shares add up to +Inf`},
 		{"too many studies", strings.Replace(valid, "perDay: 100", "perDay: 100000", 1) + "horizon: 1000d\n", `100000000 studies arrive in a replication, more than 10000000`},
 	}
 	for _, tt := range tests {

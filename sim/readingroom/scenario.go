@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"maps"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -151,6 +153,7 @@ const (
 	MaxReplications = 200
 	MaxStudies      = 10_000_000 // arriving in one replication (24 bytes each, and as many more to run)
 	MaxHorizon      = 5 * 366 * 24 * time.Hour
+	MaxDrain        = 366 * 24 * time.Hour
 	MaxKinds        = 1000
 	MaxReaders      = 500
 	MaxSections     = 64
@@ -172,8 +175,9 @@ func (sc *Scenario) Check() error {
 		bad("horizon %v: want up to 5 years", sc.Horizon)
 	case sc.Warmup > 0 && time.Duration(sc.Warmup) >= sc.horizon():
 		bad("warmup %v: want less than the horizon %v", sc.Warmup, sc.horizon())
-	case sc.Drain < 0:
-		bad("drain %v is negative", sc.Drain)
+	}
+	if sc.Drain < 0 || time.Duration(sc.Drain) > MaxDrain {
+		bad("drain %v: want up to 366d", sc.Drain)
 	}
 	if sc.Replications < 0 || sc.Replications == 1 || sc.Replications > MaxReplications {
 		bad("replications %d: want 2 to %d (confidence intervals need two)", sc.Replications, MaxReplications)
@@ -234,7 +238,7 @@ func (sc *Scenario) checkArrivals(bad func(string, ...any)) {
 				total += r
 			}
 		}
-		if total <= 0 {
+		if !(total > 0) || math.IsInf(total, 0) {
 			bad("arrivals.rates: no studies arrive")
 		}
 		if a.PerDay != 0 || a.Hourly != nil || a.Weekday != nil {
@@ -260,7 +264,7 @@ func (sc *Scenario) checkArrivals(bad func(string, ...any)) {
 			}
 			total += x
 		}
-		if len(w.v) != w.n || !(total > 0) {
+		if len(w.v) != w.n || !(total > 0) || math.IsInf(total, 0) {
 			bad("arrivals.%s: want %d weights, not all zero", w.name, w.n)
 		}
 	}
@@ -298,10 +302,16 @@ func (sc *Scenario) checkMix(bad func(string, ...any), algs map[string]bool) {
 			bad("%s: orderedBefore %v is negative", where, k.OrderedBefore)
 		}
 	}
-	if !(total > 0) {
-		bad("mix: the shares add up to nothing")
+	if !(total > 0) || math.IsInf(total, 0) {
+		bad("mix: the shares add up to %v: want a positive number", total)
 	}
-	for m, r := range sc.Reading {
+	seen := map[string]string{}
+	for _, m := range slices.Sorted(maps.Keys(sc.Reading)) {
+		r := sc.Reading[m]
+		if other, ok := seen[strings.ToLower(m)]; ok {
+			bad("reading: modality %q given twice (as %q too)", m, other)
+		}
+		seen[strings.ToLower(m)] = m
 		switch r.Dist {
 		case "", "lognormal":
 			if !(r.Median > 0 && r.P90 >= r.Median) {
@@ -442,7 +452,7 @@ type Duration time.Duration
 func ParseDuration(s string) (Duration, error) {
 	if n, ok := strings.CutSuffix(s, "d"); ok {
 		days, err := strconv.ParseFloat(n, 64)
-		if err != nil || math.Abs(days) > 100*366 {
+		if err != nil || !(math.Abs(days) <= 100*366) {
 			return 0, fmt.Errorf("bad duration %q: want 30m, 6h or 3d", s)
 		}
 		return Duration(days * float64(24*time.Hour)), nil
