@@ -3,15 +3,19 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
 	"time"
 
 	"github.com/voorrang/voorrang/embedredis"
+	"github.com/voorrang/voorrang/sim"
 	"github.com/voorrang/voorrang/sim/readingroom"
+	"github.com/voorrang/voorrang/triage"
 	"github.com/voorrang/voorrang/worklist/redisstore"
 )
 
@@ -104,6 +108,8 @@ func runScenario(ctx context.Context, args []string, getenv func(string) string,
 	days := fs.Int("days", 28, "take the studies of the last N days")
 	rulesFile := fs.String("rules", "", "the site's triage rules, to name each algorithm's finding (empty: built in)")
 	out := fs.String("out", "", "write the scenario to this file (empty: standard output)")
+	demoDays := fs.Int("demo-days", 0, "instead of a store's records, those of the demo's synthetic department run for N simulated days (as fast as the machine allows, in a store of its own)")
+	seed := fs.Int64("seed", 1, "seed of the --demo-days department")
 	var log logFlags
 	log.register(fs)
 	fs.Usage = func() {
@@ -125,17 +131,18 @@ func runScenario(ctx context.Context, args []string, getenv func(string) string,
 	if err != nil {
 		return err
 	}
-	rdb, closeStore, err := openRedis(ctx, *redisURL, embedredis.Options{Dir: filepath.Join(*dataDir, "redis"), Logger: logger}, logger)
+	var sc *readingroom.Scenario
+	source := "the department's turnaround records"
+	if *demoDays > 0 {
+		source = fmt.Sprintf("the turnaround records of `voorrang scenario --demo-days %d --seed %d`", *demoDays, *seed)
+		sc, err = demoScenario(ctx, *demoDays, *seed, *rulesFile, sites, logger)
+	} else {
+		sc, err = storeScenario(ctx, *redisURL, *dataDir, sites, *days, rules, logger)
+	}
 	if err != nil {
 		return err
 	}
-	defer closeStore()
-	store := redisstore.New(rdb, redisstore.Options{Logger: logger})
-	sc, err := readingroom.FromStore(ctx, store, sites, time.Now(), time.Duration(*days)*24*time.Hour, readingroom.DeriveOptions{Rules: rules})
-	if err != nil {
-		return err
-	}
-	data, err := sc.MarshalYAMLFile(" What-if scenario made by `voorrang scenario` from the department's turnaround records.\n" +
+	data, err := sc.MarshalYAMLFile(" What-if scenario made by `voorrang scenario` from " + source + ".\n" +
 		" Run it with `voorrang whatif FILE`. Check what records cannot know: each algorithm's\n" +
 		" prevalence, sensitivity and specificity (taken from its positive rate), and the readers'\n" +
 		" sections (none: every reader reads everything).")
@@ -147,4 +154,64 @@ func runScenario(ctx context.Context, args []string, getenv func(string) string,
 		return err
 	}
 	return os.WriteFile(*out, data, 0o644)
+}
+
+// storeScenario makes a scenario of the records of the last days in the
+// store at redisURL (or the embedded one in dataDir).
+func storeScenario(ctx context.Context, redisURL, dataDir string, sites []string, days int, rules *triage.Rules, logger *slog.Logger) (*readingroom.Scenario, error) {
+	rdb, closeStore, err := openRedis(ctx, redisURL, embedredis.Options{Dir: filepath.Join(dataDir, "redis"), Logger: logger}, logger)
+	if err != nil {
+		return nil, err
+	}
+	defer closeStore()
+	store := redisstore.New(rdb, redisstore.Options{Logger: logger})
+	return readingroom.FromStore(ctx, store, sites, time.Now(), time.Duration(days)*24*time.Hour, readingroom.DeriveOptions{Rules: rules})
+}
+
+// demoScenario runs the demo's synthetic department for days of simulated
+// time through a service of its own (MLLP ingest into an embedded store
+// in a temporary folder, virtual radiologists claiming and reporting), on
+// a clock that jumps to each next event, and makes a scenario of the
+// turnaround records it leaves. The records carry simulated times, so
+// the scenario has the department's real hours and weekdays (the demo
+// under `serve --demo-speed` stamps compressed times).
+func demoScenario(ctx context.Context, days int, seed int64, rulesFile string, sites []string, logger *slog.Logger) (*readingroom.Scenario, error) {
+	dir, err := os.MkdirTemp("", "voorrang-demo-scenario-")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(dir)
+	var cfg serveConfig
+	cfg.register(flag.NewFlagSet("", flag.ContinueOnError)) // the defaults
+	clock := sim.NewManualClock(sim.DefaultStart())
+	done := make(chan struct{})
+	cfg.httpAddr, cfg.mllpAddr, cfg.dataDir, cfg.rulesFile, cfg.now = "127.0.0.1:0", "127.0.0.1:0", dir, rulesFile, clock.Now
+	cfg.demo = demoConfig{enabled: true, seed: seed, speed: 1, clock: clock, window: time.Duration(days) * 24 * time.Hour,
+		done: func(sim.LiveStats) { close(done) }}
+	quiet := slog.New(slog.DiscardHandler)
+	srv, err := newService(ctx, cfg, quiet)
+	if err != nil {
+		return nil, err
+	}
+	defer srv.close()
+	runCtx, stop := context.WithCancel(ctx)
+	stopped := make(chan error, 1)
+	go func() { stopped <- srv.run(runCtx) }()
+	logger.Info("scenario: running the demo's department", "days", days, "seed", seed)
+	select {
+	case <-done:
+	case err := <-stopped:
+		stop()
+		return nil, fmt.Errorf("the demo's service stopped early: %w", err)
+	case <-ctx.Done():
+	}
+	stop()
+	if err := <-stopped; err != nil {
+		return nil, fmt.Errorf("the demo's service: %w", err)
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	return readingroom.FromStore(ctx, srv.store, sites, clock.Now(), time.Duration(days)*24*time.Hour,
+		readingroom.DeriveOptions{Rules: srv.store.Rules()})
 }

@@ -5,15 +5,12 @@ import (
 	"context"
 	"encoding/json"
 	"io"
-	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/voorrang/voorrang/internal/redistest"
-	"github.com/voorrang/voorrang/sim"
 	"github.com/voorrang/voorrang/sim/readingroom"
 )
 
@@ -68,48 +65,49 @@ func TestWhatifCommand(t *testing.T) {
 	}
 }
 
-// TestWhatifFromTheDemo runs the demo for eight simulated hours, makes a
-// scenario of the turnaround records it left in the store, and simulates
-// it: the done-when of the what-if simulator, on a small scale.
+// TestWhatifFromTheDemo makes a scenario of a simulated day of the demo's
+// department (`voorrang scenario --demo-days 1`) and simulates it with
+// `voorrang whatif`: the done-when of the what-if simulator, on a small
+// scale. The scenario has the demo's hours, not the compressed ones of
+// `serve --demo`.
 func TestWhatifFromTheDemo(t *testing.T) {
-	rdb := redistest.Client(t)
-	done := make(chan sim.LiveStats, 1)
-	clock := sim.NewManualClock(time.Now())
-	cfg := serveConfig{httpAddr: "127.0.0.1:0", mllpAddr: "127.0.0.1:0", shutdownTimeout: 5 * time.Second,
-		redisURL: redistest.URL(t), keyPrefix: redistest.Prefix(t, rdb), now: clock.Now,
-		accession: "OBR-18,ORC-3.1,OBR-3.1,IPC-1.1", aiSenders: "AIPLATFORM", claimTTL: 20 * time.Minute,
-		demo: demoConfig{enabled: true, seed: 9, speed: 10, clock: clock, window: 8 * time.Hour,
-			done: func(st sim.LiveStats) { done <- st }}}
-	srv, err := newService(context.Background(), cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	dir := t.TempDir()
+	file := filepath.Join(dir, "demo.yaml")
+	var out, errOut bytes.Buffer
+	if err := run(context.Background(), []string{"scenario", "--demo-days", "1", "--seed", "3", "--out", file},
+		func(string) string { return "" }, &out, &errOut); err != nil {
+		t.Fatalf("scenario --demo-days: %v\n%s", err, errOut.String())
+	}
+	data, err := os.ReadFile(file)
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	stopped := make(chan error, 1)
-	go func() { stopped <- srv.run(ctx) }()
-	defer func() {
-		cancel()
-		if err := <-stopped; err != nil {
-			t.Errorf("run: %v", err)
-		}
-		srv.close()
-	}()
-	select {
-	case <-done:
-	case <-time.After(2 * time.Minute):
-		t.Fatal("the demo did not finish 8 simulated hours in 2 minutes")
-	}
-
-	sc, err := readingroom.FromStore(context.Background(), srv.store, nil, clock.Now(), 28*24*time.Hour, readingroom.DeriveOptions{})
+	sc, err := readingroom.ParseScenario(data)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(sc.Mix) < 5 || len(sc.Algorithms) == 0 || len(sc.Readers) == 0 || sc.Reading["*"].Median == 0 {
 		t.Fatalf("scenario from the demo: %d kinds, %d algorithms, %d readers, reading %v", len(sc.Mix), len(sc.Algorithms), len(sc.Readers), sc.Reading)
 	}
+	if !strings.Contains(sc.Name, "2026-11-23 06:00 to 2026-11-24") {
+		t.Errorf("scenario %q: want a day of the demo's own time", sc.Name)
+	}
 	sc.Horizon, sc.Warmup, sc.Replications = readingroom.Duration(5*24*time.Hour), readingroom.Duration(24*time.Hour), 3
-	rep, err := readingroom.Run(context.Background(), sc, readingroom.Options{})
+	short, err := sc.MarshalYAMLFile("")
 	if err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(file, short, 0o644)
+	report := filepath.Join(dir, "whatif.json")
+	out.Reset()
+	if err := run(context.Background(), []string{"whatif", "--json", report, file}, func(string) string { return "" }, &out, &errOut); err != nil {
+		t.Fatalf("whatif: %v\n%s", err, errOut.String())
+	}
+	var rep readingroom.Report
+	if data, err = os.ReadFile(report); err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(data, &rep); err != nil {
 		t.Fatal(err)
 	}
 	flagged := rep.Result(readingroom.AIFirst, "flagged")
