@@ -35,23 +35,27 @@ func runWhatif(ctx context.Context, args []string, getenv func(string) string, s
 	reps := fs.Int("replications", 0, "replications (0: the scenario's, else 20)")
 	workers := fs.Int("workers", 0, "replications run at once (0: one per core)")
 	fs.Usage = func() {
-		fmt.Fprintln(fs.Output(), "Usage: voorrang whatif [flags] SCENARIO.yaml\n\nSimulates the reading room of the scenario under each policy and prints, per class of study,\nthe wait and turnaround with 95% confidence intervals and the differences from the baseline.")
+		fmt.Fprintln(fs.Output(), "Usage: voorrang whatif [flags] SCENARIO.yaml [OVERLAY.yaml]...\n\nSimulates the reading room of the scenario under each policy and prints, per class of study,\nthe wait and turnaround with 95% confidence intervals and the differences from the baseline.\nEach overlay's top-level keys replace the scenario's (another roster: a file with readers).")
 		fs.PrintDefaults()
 	}
 	if err := parseFlags(fs, args, getenv); err != nil {
 		return err
 	}
-	if fs.NArg() != 1 {
+	if fs.NArg() < 1 {
 		fs.Usage()
 		return errUsage
 	}
-	data, err := os.ReadFile(fs.Arg(0))
-	if err != nil {
-		return err
+	var files [][]byte
+	for _, name := range fs.Args() {
+		data, err := os.ReadFile(name)
+		if err != nil {
+			return err
+		}
+		files = append(files, data)
 	}
-	sc, err := readingroom.ParseScenario(data)
+	sc, err := readingroom.ParseScenario(files[0], files[1:]...)
 	if err != nil {
-		return fmt.Errorf("%s: %w", fs.Arg(0), err)
+		return fmt.Errorf("%s: %w", strings.Join(fs.Args(), " + "), err)
 	}
 	if *reps > 0 {
 		sc.Replications = *reps

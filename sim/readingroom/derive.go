@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"math"
 	"slices"
 	"strings"
@@ -112,7 +113,7 @@ func FromTurnarounds(records []worklist.Turnaround, opts DeriveOptions) (*Scenar
 	}
 	sc.Algorithms = algorithms(recs, rules)
 	sc.Mix = mix(recs)
-	sc.Readers = readersOnDuty(recs, week, sc.Arrivals.Rates, sc)
+	sc.Readers = readers(recs, week, sc)
 	if err := sc.Check(); err != nil {
 		return nil, fmt.Errorf("the scenario made from the records: %w", err)
 	}
@@ -278,11 +279,12 @@ func mix(recs []worklist.Turnaround) []Kind {
 			}
 			slices.Sort(algs)
 			algs = algs[:min(len(algs), maxAlgorithms)]
-			k := Kind{Modality: cmp.Or(r.Modality, "OT"), Priority: strings.ToUpper(r.Priority), PatientClass: strings.ToUpper(r.PatientClass), Algorithms: algs}
+			k := Kind{Modality: cmp.Or(r.Modality, "OT"), Priority: strings.ToUpper(r.Priority), PatientClass: strings.ToUpper(r.PatientClass),
+				Section: r.Section, Algorithms: algs}
 			if withCode {
 				k.ProcedureCode = r.ProcedureCode
 			}
-			key := strings.Join(append([]string{k.Modality, k.ProcedureCode, k.Priority, k.PatientClass}, algs...), "|")
+			key := strings.Join(append([]string{k.Modality, k.ProcedureCode, k.Priority, k.PatientClass, k.Section}, algs...), "|")
 			if kinds[key] == nil {
 				k.Name = strings.Join(slices.DeleteFunc([]string{k.Modality, k.ProcedureCode, k.Priority, k.PatientClass}, func(s string) bool { return s == "" }), " ")
 				kinds[key] = &k
@@ -312,6 +314,44 @@ func mix(recs []worklist.Turnaround) []Kind {
 		return out
 	}
 	return nil
+}
+
+// readers works out who reads: when the records name sections, the
+// readers of each section on their own (readersOnDuty of its records),
+// reading that section only, as the worklist's sections divide the work;
+// otherwise readers of everything.
+func readers(recs []worklist.Turnaround, w *weekHourCount, sc *Scenario) []Readers {
+	bySection := map[string][]worklist.Turnaround{}
+	for _, r := range recs {
+		if r.Section != "" {
+			bySection[r.Section] = append(bySection[r.Section], r)
+		}
+	}
+	if len(bySection) == 0 {
+		return readersOnDuty(recs, w, sc.Arrivals.Rates, sc)
+	}
+	// A study of no section is read by its modality's readers (Kind.section).
+	for _, r := range recs {
+		if r.Section == "" {
+			m := cmp.Or(r.Modality, "OT")
+			bySection[m] = append(bySection[m], r)
+		}
+	}
+	var out []Readers
+	for _, sec := range slices.Sorted(maps.Keys(bySection)) {
+		rs := bySection[sec]
+		rates := weekly(w, func(add func(t time.Time, v float64)) {
+			for _, r := range rs {
+				add(r.CompletedAt, 1)
+			}
+		})
+		for _, g := range readersOnDuty(rs, w, rates, sc) {
+			g.Name = sec + " " + g.Name
+			g.Sections = []string{sec}
+			out = append(out, g)
+		}
+	}
+	return out
 }
 
 // readersOnDuty works out readers and their shifts: in each hour of the

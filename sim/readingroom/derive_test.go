@@ -130,3 +130,38 @@ func TestScenarioYAMLRoundTrip(t *testing.T) {
 		t.Errorf("%d lines: want the lists compact\n%s", lines, data)
 	}
 }
+
+// TestFromTurnaroundsSections: records that name their section give each
+// section readers of its own, as many as it had reading at once, who read
+// only that section.
+func TestFromTurnaroundsSections(t *testing.T) {
+	start := time.Date(2026, 11, 2, 0, 0, 0, 0, time.UTC)
+	var recs []worklist.Turnaround
+	for i := range 7 * 24 * 4 { // every 15 minutes for a week
+		at := start.Add(time.Duration(i) * 15 * time.Minute)
+		rec := func(section, modality string, claimed time.Duration) worklist.Turnaround {
+			return worklist.Turnaround{Site: "ZH", Accession: fmt.Sprint(section, i), Status: worklist.StatusFinal, Modality: modality,
+				Priority: "R", PatientClass: "O", Section: section, CompletedAt: at,
+				FirstClaimedAt: at.Add(claimed), ReportedAt: at.Add(claimed + 10*time.Minute)}
+		}
+		// neuro: one at a time; chest: two at once.
+		recs = append(recs, rec("neuro", "CT", time.Minute), rec("chest", "DX", time.Minute), rec("chest", "DX", 2*time.Minute))
+	}
+	sc, err := FromTurnarounds(recs, DeriveOptions{TimeZone: "UTC"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, g := range sc.Readers {
+		got = append(got, fmt.Sprintf("%s %v %d shifts", g.Name, g.Sections, len(g.Shifts)))
+	}
+	want := []string{"chest reader 1 [chest] 0 shifts", "chest reader 2 [chest] 0 shifts", "neuro reader 1 [neuro] 0 shifts"}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("readers %q, want %q", got, want)
+	}
+	for _, k := range sc.Mix {
+		if k.Section == "" {
+			t.Errorf("kind %q has no section", k.Name)
+		}
+	}
+}

@@ -285,3 +285,30 @@ func TestRunCancelled(t *testing.T) {
 		t.Error("a cancelled run succeeded")
 	}
 }
+
+// TestParseScenarioOverlays: an overlay's keys replace the scenario's, so
+// a scenario made from records can be tried with another roster; a typo in
+// an overlay is refused as in a scenario.
+func TestParseScenarioOverlays(t *testing.T) {
+	base := `
+name: base
+arrivals: {perDay: 100}
+mix: [{share: 1, modality: CT, section: neuro}]
+reading: {CT: {median: 5m, p90: 10m}}
+readers: [{count: 2}]
+`
+	roster := "readers:\n  - {name: thin, sections: [neuro], shifts: [{from: '08:00', to: '17:00'}]}\n"
+	sc, err := ParseScenario([]byte(base), []byte(roster), []byte("horizon: 30d\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sc.Name != "base" || len(sc.Readers) != 1 || sc.Readers[0].Name != "thin" || sc.Horizon != Duration(30*24*time.Hour) || sc.Arrivals.PerDay != 100 {
+		t.Errorf("scenario with overlays: %+v", sc)
+	}
+	if _, err := ParseScenario([]byte(base), []byte("readres: []\n")); err == nil || !strings.Contains(err.Error(), "overlay 1: yaml: unmarshal errors:\n  line 1: field readres not found") {
+		t.Errorf("overlay with a typo: %v", err)
+	}
+	if _, err := ParseScenario([]byte(base), []byte("readers: [{sections: [chest]}]\n")); err == nil || !strings.Contains(err.Error(), `section "chest"`) {
+		t.Errorf("overlay naming no section of the mix: %v", err)
+	}
+}

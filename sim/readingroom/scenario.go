@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"maps"
 	"math"
 	"slices"
@@ -135,17 +136,57 @@ type Shift struct {
 // ParseScenario reads a scenario from YAML (JSON is YAML too). Unknown keys
 // are refused, naming their line, so a typo never quietly changes the
 // simulation; then the values are checked ([Scenario.Check]).
-func ParseScenario(data []byte) (*Scenario, error) {
-	dec := yaml.NewDecoder(bytes.NewReader(data))
-	dec.KnownFields(true)
+//
+// Overlays change the scenario before it is checked: each is YAML of the
+// same form whose top-level keys replace those before it, so that a
+// scenario made from a department's records can be tried with another
+// roster ("readers: ..."), horizon or set of policies without editing it.
+func ParseScenario(data []byte, overlays ...[]byte) (*Scenario, error) {
 	var sc Scenario
-	if err := dec.Decode(&sc); err != nil {
+	if err := decodeStrict(data, &sc); err != nil {
 		return nil, fmt.Errorf("scenario: %w", err)
+	}
+	if len(overlays) > 0 {
+		var merged map[string]any
+		if err := yaml.Unmarshal(data, &merged); err != nil {
+			return nil, fmt.Errorf("scenario: %w", err)
+		}
+		for i, o := range overlays {
+			var part map[string]any
+			if err := decodeStrict(o, &Scenario{}); err != nil {
+				return nil, fmt.Errorf("overlay %d: %w", i+1, err)
+			}
+			if err := yaml.Unmarshal(o, &part); err != nil {
+				return nil, fmt.Errorf("overlay %d: %w", i+1, err)
+			}
+			if merged == nil {
+				merged = map[string]any{}
+			}
+			maps.Copy(merged, part)
+		}
+		out, err := yaml.Marshal(merged)
+		if err != nil {
+			return nil, fmt.Errorf("scenario: %w", err)
+		}
+		sc = Scenario{}
+		if err := decodeStrict(out, &sc); err != nil {
+			return nil, fmt.Errorf("scenario with its overlays: %w", err)
+		}
 	}
 	if err := sc.Check(); err != nil {
 		return nil, err
 	}
 	return &sc, nil
+}
+
+// decodeStrict decodes YAML into sc, refusing unknown keys.
+func decodeStrict(data []byte, sc *Scenario) error {
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	dec.KnownFields(true)
+	if err := dec.Decode(sc); err != nil && !errors.Is(err, io.EOF) {
+		return err
+	}
+	return nil
 }
 
 // Limits on a scenario, so that one request cannot take the machine.
