@@ -148,8 +148,8 @@ func runScenario(ctx context.Context, args []string, getenv func(string) string,
 	}
 	data, err := sc.MarshalYAMLFile(" What-if scenario made by `voorrang scenario` from " + source + ".\n" +
 		" Run it with `voorrang whatif FILE`. Check what records cannot know: each algorithm's\n" +
-		" prevalence, sensitivity and specificity (taken from its positive rate), and the readers'\n" +
-		" sections (none: every reader reads everything).")
+		" prevalence, sensitivity and specificity (taken from its positive rate), and the readers\n" +
+		" (per section when the records name sections; shifts from the most studies read at once).")
 	if err != nil {
 		return err
 	}

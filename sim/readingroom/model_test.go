@@ -20,7 +20,7 @@ import (
 // escalations included.
 func TestRanksAreTriage(t *testing.T) {
 	sc := loadScenario(t, "testdata/large.yaml")
-	site, err := triage.ParseRules([]byte(strings.Replace(string(triage.DefaultRulesYAML()), "after: 12h", "after: 2h", 1)))
+	site, err := triage.ParseRules([]byte(strings.Replace(string(triage.DefaultRulesYAML()), "after: 4h", "after: 2h", 1)))
 	if err != nil {
 		t.Fatal(err)
 	}
