@@ -26,7 +26,7 @@ var readmeNotRun = map[string]string{
 	"voorrang send --to voorrang.example.org":      "needs a service with the hospital's certificates",
 	"go run ./cmd/voorrang whatif sim/readingroom": "a large department's year, 20 times over: minutes of CPU (make bench runs it)",
 	"voorrang scenario --redis redis://localhost":  "needs the department's Redis on port 6379",
-	"go run ./cmd/voorrang --demo --demo-speed 60": "runs for minutes, stopped by hand",
+	"go run ./cmd/voorrang scenario --demo-days":   "runs the demo's department for 28 simulated days, then simulates a year 100 times over: minutes",
 }
 
 // A readmeLine is one command of a shell example of the README, its
