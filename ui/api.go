@@ -22,7 +22,7 @@ type Store interface {
 	Apply(ctx context.Context, e worklist.Event, ack []byte) (worklist.Outcome, error)
 	Get(ctx context.Context, site, acc string) (*worklist.Study, error)
 	List(ctx context.Context, q worklist.Query) (worklist.Page, error)
-	Claim(ctx context.Context, site, acc, reader string, override bool) (*worklist.Study, error)
+	ClaimFor(ctx context.Context, site, acc string, r worklist.Reader, override bool) (*worklist.Study, error)
 	Release(ctx context.Context, site, acc, reader string, override bool) (*worklist.Study, error)
 	Feedback(ctx context.Context, site, acc, resultID, reader string, agree bool) (*worklist.Study, error)
 	DeadLetters(ctx context.Context, offset, limit int) ([]worklist.DeadLetter, int64, error)
@@ -173,7 +173,7 @@ func (s *Server) postClaim(c *fiber.Ctx) error {
 	p := principalOf(c)
 	site, acc := param(c, "site"), param(c, "accession")
 	previous := s.overridden(c, b, site, acc, p)
-	st, err := s.store.Claim(c.UserContext(), site, acc, p.Name, b.Override)
+	st, err := s.store.ClaimFor(c.UserContext(), site, acc, worklist.Reader{Name: p.Name, Display: p.Display}, b.Override)
 	if err != nil {
 		return err
 	}

@@ -7,7 +7,10 @@ import (
 
 // A Claim is a reader's lease on a study.
 type Claim struct {
-	By    string    `json:"by"`
+	By string `json:"by"`
+	// Name is how colleagues know the reader ("Dr. A. Jansen"); empty
+	// means By.
+	Name  string    `json:"name,omitempty"`
 	At    time.Time `json:"at"`
 	Until time.Time `json:"until"`
 }
@@ -27,12 +30,25 @@ type AuditRecord struct {
 	Previous string `json:"previous,omitempty"`
 }
 
+// A Reader is who claims a study: the principal's name, which the claim is
+// checked and audited by, and the name colleagues know them by.
+type Reader struct {
+	Name, Display string
+}
+
 // TakeClaim returns the edit that gives the study to reader for ttl.
 // Claiming a study one holds renews the lease. A study claimed by someone
 // else is refused with ErrConflict unless override is set; a reported or
 // cancelled study is refused too. Every claim is audited, an override as
 // such.
 func TakeClaim(reader string, override bool, ttl time.Duration) Edit {
+	return ClaimFor(Reader{Name: reader}, override, ttl)
+}
+
+// ClaimFor is TakeClaim for a reader with a display name, which the claim
+// carries for colleagues to see.
+func ClaimFor(r Reader, override bool, ttl time.Duration) Edit {
+	reader := r.Name
 	return func(st *Study, now time.Time) (bool, *AuditRecord, error) {
 		if reader == "" {
 			return false, nil, fmt.Errorf("%w: a claim needs the reader's name", ErrInvalid)
@@ -53,7 +69,11 @@ func TakeClaim(reader string, override bool, ttl time.Duration) Edit {
 		if rec.Action == "renew" {
 			at = st.Claim.At
 		}
-		st.Claim = &Claim{By: reader, At: at, Until: now.Add(ttl)}
+		name := r.Display
+		if name == reader {
+			name = ""
+		}
+		st.Claim = &Claim{By: reader, Name: name, At: at, Until: now.Add(ttl)}
 		if st.FirstClaimedAt.IsZero() {
 			st.FirstClaimedAt = now
 		}

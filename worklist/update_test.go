@@ -467,3 +467,31 @@ func TestFeedback(t *testing.T) {
 		t.Errorf("feedback %s", got)
 	}
 }
+
+// TestClaimForCarriesTheDisplayName checks that a claim carries the name
+// colleagues know its reader by, and that a renewal or an override keeps
+// it current.
+func TestClaimForCarriesTheDisplayName(t *testing.T) {
+	t0 := time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
+	st := &worklist.Study{Site: "ZHWEST", Accession: "W1", Status: worklist.StatusCompleted}
+	steps := []struct {
+		name     string
+		edit     worklist.Edit
+		wantBy   string
+		wantName string
+	}{
+		{"a claim", worklist.ClaimFor(worklist.Reader{Name: "jansen", Display: "Dr. A. Jansen"}, false, time.Hour), "jansen", "Dr. A. Jansen"},
+		{"a renewal", worklist.ClaimFor(worklist.Reader{Name: "jansen", Display: "Dr. A. Jansen"}, false, time.Hour), "jansen", "Dr. A. Jansen"},
+		{"taken over", worklist.ClaimFor(worklist.Reader{Name: "devries", Display: "drs. B. de Vries"}, true, time.Hour), "devries", "drs. B. de Vries"},
+		{"no display name", worklist.ClaimFor(worklist.Reader{Name: "devries"}, false, time.Hour), "devries", ""},
+		{"a display name that is the name", worklist.ClaimFor(worklist.Reader{Name: "devries", Display: "devries"}, false, time.Hour), "devries", ""},
+	}
+	for i, s := range steps {
+		if _, _, err := s.edit(st, t0.Add(time.Duration(i)*time.Minute)); err != nil {
+			t.Fatalf("%s: %v", s.name, err)
+		}
+		if st.Claim.By != s.wantBy || st.Claim.Name != s.wantName {
+			t.Errorf("%s: claim by %q named %q, want %q named %q", s.name, st.Claim.By, st.Claim.Name, s.wantBy, s.wantName)
+		}
+	}
+}

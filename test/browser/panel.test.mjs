@@ -139,7 +139,7 @@ test('a claim in one browser shows as claimed in another', async () => {
   await hx.row(a.page, 'ZHWEST', 'W26000101').locator('button[data-action="claim"]').click();
   const ra = hx.row(a.page, 'ZHWEST', 'W26000101');
   await ra.locator('.claim', { hasText: /^claimed by you since \d\d:\d\d$/ }).waitFor({ timeout: 2000 });
-  await rb.locator('.claim', { hasText: /^claimed by jansen since \d\d:\d\d$/ }).waitFor({ timeout: 2000 });
+  await rb.locator('.claim', { hasText: /^claimed by Dr\. jansen since \d\d:\d\d$/ }).waitFor({ timeout: 2000 });
   assert.equal(await rb.locator('.claim-btn').textContent(), 'Take over');
   assert.equal(await ra.locator('.claim-btn').textContent(), 'Release');
   const st = await server.api('/studies/ZHWEST/W26000101');

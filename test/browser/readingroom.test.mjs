@@ -80,16 +80,22 @@ test('a claim holds for three leases while the panel is open, and the row says u
   assert.equal(await page.locator('#notices .notice').count(), 0, 'nothing lost');
 });
 
-test('taken over: the reader is told at once who took it and when', async () => {
+test('taken over: the reader is told at once who took it and when, by the name colleagues know', async () => {
   const page = a.page;
   const mine = (await waiting()).find(s => held(s) && s.claim.by === 'jansen');
-  await server.api(`/studies/${mine.site}/${mine.accession}/claim`, {
-    method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{"override": true}',
-  });
-  const note = page.locator('#notices .notice', { hasText: new RegExp(`^${mine.accession} was taken over by tests at \\d\\d:\\d\\d`) });
+  const b = await hx.openPanel(browser, server, { name: 'devries' }); // display name "Dr. devries"
+  b.page.on('dialog', d => d.accept());
+  const rb = hx.row(b.page, mine.site, mine.accession);
+  await rb.locator('.claim', { hasText: /^claimed by Dr\. jansen since \d\d:\d\d$/ }).waitFor({ timeout: 3000 });
+  await rb.locator('button[data-action="override"]').click();
+  await rb.locator('.claim', { hasText: /^claimed by you/ }).waitFor({ timeout: 3000 });
+  const note = page.locator('#notices .notice', { hasText: new RegExp(`^${mine.accession} was taken over by Dr\\. devries at \\d\\d:\\d\\d`) });
   await note.waitFor({ timeout: 3000 });
+  await hx.row(page, mine.site, mine.accession).locator('.claim', { hasText: /^claimed by Dr\. devries since/ }).waitFor();
   await note.locator('button').click();
   assert.equal(await page.locator('#notices .notice').count(), 0);
+  assert.equal((await server.api(`/studies/${mine.site}/${mine.accession}`)).claim.name, 'Dr. devries');
+  await b.context.close();
 });
 
 test('a claim the panel cannot renew lapses, and the reader is told', async () => {

@@ -17,6 +17,7 @@ const state = {
   me: '', // the name of the reader signed in, which claims carry
   pacsTemplate: '',
   conn: { state: 'connecting', mode: 'ws', lostAt: null },
+  more: false, // the service holds more studies than it sent (the most urgent 2,000)
 };
 
 const live = () => state.conn.state === 'live';
@@ -92,7 +93,8 @@ const keeper = new ClaimKeeper({
 });
 
 const conn = new Connection({}, {
-  onSnapshot(studies) {
+  onSnapshot(studies, more) {
+    state.more = more;
     alerts.snapshot(studies);
     list.snapshot(studies);
     for (const s of studies) keeper.seen(s);
@@ -141,7 +143,7 @@ function showSummary() {
   const count = (studies, b) => studies.filter(s => s.rank && s.rank.band === b).length;
   const parts = [shown.length + ' waiting'];
   for (const b of ['critical', 'urgent']) if (count(shown, b)) parts.push(count(shown, b) + ' ' + b);
-  $('summary').textContent = parts.join(' · ');
+  $('summary').textContent = parts.join(' · ') + (state.more ? ' (of the ' + all.length + ' most urgent; more wait)' : '');
   $('empty').hidden = shown.length > 0;
   $('empty').textContent = all.length ? 'No studies in your filter.' : 'No studies waiting.';
   filters.fillOptions(all);
@@ -237,7 +239,7 @@ async function release(study) {
 
 async function takeOver(study) {
   const c = study.claim;
-  if (c && !confirm(c.by + ' has claimed ' + study.accession + ' since ' + fmt.clock(c.at) + '. Take it over?')) return;
+  if (c && !confirm((c.name || c.by) + ' has claimed ' + study.accession + ' since ' + fmt.clock(c.at) + '. Take it over?')) return;
   await claim(study, true);
 }
 
@@ -351,7 +353,7 @@ bindKeys({
     if (!s) return;
     const c = fmt.claimHeld(s, new Date());
     if (!c) claim(s);
-    else say(c.by === state.me ? 'You hold ' + s.accession + ' already' : s.accession + ' is claimed by ' + c.by);
+    else say(c.by === state.me ? 'You hold ' + s.accession + ' already' : s.accession + ' is claimed by ' + (c.name || c.by));
   },
   release: () => {
     const s = list.selected();

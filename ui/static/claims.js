@@ -105,7 +105,7 @@ function key(s) {
 function lostText(study, me, now) {
   const c = study.claim;
   if (c && c.by && c.by !== me && Date.parse(c.until) > now) {
-    return study.accession + ' was taken over by ' + c.by + ' at ' + clock(new Date(c.at));
+    return study.accession + ' was taken over by ' + (c.name || c.by) + ' at ' + clock(new Date(c.at));
   }
   if (c && c.by === me) return study.accession + ': your claim lapsed at ' + clock(new Date(c.until));
   return study.accession + ': your claim was released by a colleague';

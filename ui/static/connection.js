@@ -21,7 +21,7 @@ const BACKOFF_MAX_MS = 15000;
 const CLOSE_SESSION_ENDED = 4001;
 
 export class Connection {
-  // handlers: onSnapshot(studies), onUpsert(study), onRemove({site,
+  // handlers: onSnapshot(studies, more), onUpsert(study), onRemove({site,
   // accession, version}), onState({state: "connecting" | "live" |
   // "reconnecting", mode: "ws" | "poll", lostAt: Date | null}).
   constructor(filters, handlers) {
@@ -119,7 +119,7 @@ export class Connection {
     switch (m.type) {
       case 'snapshot':
         this.mode = 'ws';
-        this.h.onSnapshot(m.studies || []);
+        this.h.onSnapshot(m.studies || [], !!m.more);
         this.live();
         break;
       case 'live':
@@ -171,7 +171,7 @@ export class Connection {
     }
     if (gen !== this.gen) return;
     this.mode = 'poll';
-    this.h.onSnapshot(page.studies || []);
+    this.h.onSnapshot(page.studies || [], !!page.more);
     this.position = null; // a websocket after polling starts from a snapshot
     this.live();
     clearTimeout(this.timer);

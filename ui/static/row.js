@@ -80,7 +80,7 @@ export class Row {
     const mine = !!c && !!ctx.me && c.by === ctx.me;
     setClass(this.el, 'claimed', !!c);
     setClass(this.el, 'mine', mine);
-    setText(e.claim, c ? 'claimed by ' + (mine ? 'you' : c.by) + ' since ' + fmt.clock(c.at) : '');
+    setText(e.claim, c ? 'claimed by ' + (mine ? 'you' : c.name || c.by) + ' since ' + fmt.clock(c.at) : '');
     setAttr(e.claim, 'title', c && c.until ? 'claim lasts until ' + fmt.clock(c.until) : null);
     setText(e.lapse, mine && c.until ? 'held until ' + fmt.clock(c.until) : '');
     setAttr(e.lapse, 'title', mine ? 'The panel renews your claim while it is open; if it cannot, the claim lapses at ' + fmt.clock(c.until) : null);

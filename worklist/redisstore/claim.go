@@ -11,7 +11,13 @@ import (
 // as worklist.TakeClaim says: a renewal for the holder, ErrConflict for
 // anyone else unless override is set, and every override audited.
 func (s *Store) Claim(ctx context.Context, site, acc, reader string, override bool) (*worklist.Study, error) {
-	out, err := s.mutate(ctx, mutation{site: site, acc: acc, edit: worklist.TakeClaim(reader, override, s.opts.ClaimTTL)})
+	return s.ClaimFor(ctx, site, acc, worklist.Reader{Name: reader}, override)
+}
+
+// ClaimFor is Claim for a reader with a display name, which the claim
+// carries (worklist.ClaimFor).
+func (s *Store) ClaimFor(ctx context.Context, site, acc string, r worklist.Reader, override bool) (*worklist.Study, error) {
+	out, err := s.mutate(ctx, mutation{site: site, acc: acc, edit: worklist.ClaimFor(r, override, s.opts.ClaimTTL)})
 	if err != nil {
 		return nil, fmt.Errorf("claim at %s: %w", site, err)
 	}
