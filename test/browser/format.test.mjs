@@ -89,3 +89,10 @@ test('claimHeld ignores an expired claim', () => {
   assert.equal(fmt.claimHeld({ claim: { by: 'X', until: '2026-11-23T09:20:00Z' } }, now).by, 'X');
   assert.equal(fmt.claimHeld({}, now), null);
 });
+
+test('procedure names the modality once', () => {
+  assert.equal(fmt.procedure({ modality: 'CT', procedureText: 'CT thorax-abdomen met contrast' }), 'CT thorax-abdomen met contrast');
+  assert.equal(fmt.procedure({ modality: 'DX', procedureText: 'X-pols rechts' }), 'DX X-pols rechts');
+  assert.equal(fmt.procedure({ modality: 'MR', procedureCode: 'MRKNIER' }), 'MR MRKNIER');
+  assert.equal(fmt.procedure({ procedureText: 'Echo nieren' }), 'Echo nieren');
+});

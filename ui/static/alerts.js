@@ -58,7 +58,7 @@ export class Alerts {
     const why = reasons.length ? reasons[0].text : 'critical';
     try {
       const where = this.outside(study) ? 'Critical, outside your filter: ' : 'Critical: ';
-      const n = new Notification(where + [study.modality, study.procedureText].filter(Boolean).join(' '), {
+      const n = new Notification(where + fmt.procedure(study), {
         body: why + '\n' + study.site + ' ' + study.accession + ' · ' + fmt.dueText(study.rank && study.rank.due, new Date()),
         tag: 'voorrang-' + key,
         requireInteraction: !this.night,

@@ -251,7 +251,7 @@ async function refresh(study) {
   }
 }
 
-const describe = s => [s.modality, s.procedureText].filter(Boolean).join(' ');
+const describe = fmt.procedure;
 
 // readNext claims the most urgent study nobody holds, trying the next one
 // when a colleague was quicker. An unclaimed critical study outside the

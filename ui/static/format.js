@@ -155,3 +155,11 @@ export function claimHeld(study, now) {
   const until = Date.parse(c.until);
   return Number.isNaN(until) || until > now.getTime() ? c : null;
 }
+
+// procedure words what a study is: its modality and procedure text, the
+// modality once ("CT thorax", not "CT CT thorax").
+export function procedure(s) {
+  const m = s.modality || '', t = s.procedureText || s.procedureCode || '';
+  if (!m) return t;
+  return t.toUpperCase().startsWith(m.toUpperCase() + ' ') || t.toUpperCase() === m.toUpperCase() ? t : (m + ' ' + t).trim();
+}
