@@ -90,13 +90,14 @@ type delivery struct {
 // A liveChange is a change encoded once for every client: the parts of the
 // message after the position, which each client writes its own of.
 type liveChange struct {
-	site, id string
-	upsert   []byte // `","study":{...}}`, nil when the study is off the list
-	remove   []byte // `","site":"..","accession":"..","version":N}`
+	site, id  string
+	accession string
+	upsert    []byte // `","study":{...}}`, nil when the study is off the list
+	remove    []byte // `","site":"..","accession":"..","version":N}`
 }
 
 func newLiveChange(c worklist.Change) (*liveChange, error) {
-	lc := &liveChange{site: c.Site, id: c.ID}
+	lc := &liveChange{site: c.Site, id: c.ID, accession: c.Accession}
 	if c.Kind == "upsert" && c.Study != nil && c.Study.OnList {
 		study, err := json.Marshal(c.Study)
 		if err != nil {

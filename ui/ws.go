@@ -35,7 +35,10 @@ package ui
 // it. Changes of other sites are not sent; every change of the client's
 // sites that the filters do not show is sent as a remove, since the server
 // does not know which rows the client holds: the client ignores removes of
-// rows it does not have. A message whose version is lower than that of
+// rows it does not have. A principal who may see only part of the list (a
+// resident, limited to their sections) is the exception: their feed always
+// starts with a snapshot, and is sent the removal only of rows it was sent,
+// never the accession number of a study outside their sections. A message whose version is lower than that of
 // the row the client holds is stale (a snapshot may be newer than the
 // changes that follow it) and is dropped.
 //
@@ -181,7 +184,13 @@ type session struct {
 	closing  bool
 	pos      positions
 	buf      []byte
+	// held are the rows the client holds, kept only when the principal
+	// may see part of the list (limit): nil otherwise.
+	held map[rowKey]struct{}
 }
+
+// A rowKey names a study: its site and accession number.
+type rowKey struct{ site, accession string }
 
 // serveWS runs a session. It returns only when its reader goroutine has
 // ended too: the middleware pools *websocket.Conn and hands it to the next
@@ -204,6 +213,9 @@ func (s *Server) serveWS(conn *websocket.Conn) {
 	ctx, cancel := context.WithCancel(s.hub.ctx)
 	defer cancel()
 	ss := &session{s: s, conn: conn, req: req, ctx: ctx, readDone: make(chan struct{})}
+	if req.filter.limit != nil {
+		ss.held = map[rowKey]struct{}{}
+	}
 	go ss.read(cancel)
 	defer ss.waitReader()
 	defer ss.recoverPanic()
@@ -375,9 +387,23 @@ func (ss *session) write(msg []byte) error {
 }
 
 // deliver writes one change, unless the first messages already held it.
+// A feed limited to some sections (a resident's) is sent the removal of a
+// row only when it was sent the row: the others are of studies it may not
+// see, whose accession numbers are not its to know.
 func (ss *session) deliver(d delivery) error {
 	if !ss.pos.advance(d.ch.site, d.ch.id) {
 		return nil
+	}
+	if ss.held != nil {
+		k := rowKey{d.ch.site, d.ch.accession}
+		if d.remove {
+			if _, ok := ss.held[k]; !ok {
+				return nil
+			}
+			delete(ss.held, k)
+		} else {
+			ss.held[k] = struct{}{}
+		}
 	}
 	ss.buf = appendMessage(ss.buf[:0], &ss.pos, d)
 	return ss.write(ss.buf)
@@ -399,7 +425,9 @@ func (ss *session) start() error {
 	if err != nil {
 		return err
 	}
-	if since, ok := parsePositions(ss.req.since); ok {
+	// A limited feed must know the rows the client holds (deliver), so
+	// it always starts with a snapshot.
+	if since, ok := parsePositions(ss.req.since); ok && ss.held == nil {
 		changes, err := ss.missed(sites, since)
 		if err != nil {
 			return err
@@ -498,6 +526,12 @@ func (ss *session) snapshot(sites []string) error {
 		Studies  []*worklist.Study `json:"studies"`
 		More     bool              `json:"more"`
 	}{"snapshot", string(ss.pos.appendTo(nil)), studies, more})
+	if ss.held != nil {
+		clear(ss.held)
+		for _, st := range studies {
+			ss.held[rowKey{st.Site, st.Accession}] = struct{}{}
+		}
+	}
 	if err != nil {
 		return err
 	}
