@@ -81,6 +81,8 @@ const (
 	principalLocal = "voorrang.principal"
 	sessionLocal   = "voorrang.session"
 	endedLocal     = "voorrang.ended" // why a session presented was refused
+	// tokenRefusedLocal marks a request with an unknown bearer token.
+	tokenRefusedLocal = "voorrang.token_refused"
 )
 
 // A signedIn is the session behind a request.
@@ -182,11 +184,31 @@ func (s *Server) bearer(c *fiber.Ctx, h string) error {
 	}
 	p, err := s.access.Tokens.Authenticate(strings.TrimSpace(secret))
 	if err != nil {
-		s.auditSignIn(c, "", access.ByToken, "denied")
-		return unauthenticated("unauthenticated", "unknown token")
+		c.Locals(tokenRefusedLocal, true) // refuseToken answers, unless tokenLimit does
+		return c.Next()
 	}
 	c.Locals(principalLocal, p)
 	return c.Next()
+}
+
+// tokenRefused reports whether the request carried an unknown token.
+func tokenRefused(c *fiber.Ctx) bool {
+	refused, _ := c.Locals(tokenRefusedLocal).(bool)
+	return refused
+}
+
+// refuseToken answers a request with an unknown token: 401, and an entry
+// in the audit trail. It stands behind the limit of sign-in attempts
+// (Server.tokenLimit), which answers 429 beyond it without an entry: a
+// wrong token is a failed sign-in, guessing tokens must be as slow as
+// guessing passwords, and nobody may grow the trail (kept for months) by
+// a thousand entries a minute.
+func (s *Server) refuseToken(c *fiber.Ctx) error {
+	if !tokenRefused(c) {
+		return c.Next()
+	}
+	s.auditSignIn(c, "", access.ByToken, "denied")
+	return unauthenticated("unauthenticated", "unknown token")
 }
 
 // applyResidentSections gives a resident without sections of their own

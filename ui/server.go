@@ -161,8 +161,10 @@ func New(cfg Config) *Server {
 	// A panic becomes a 500 with no panic text for the client.
 	// Then the edge (edge.go), then who calls (auth.go); each route's
 	// guard (guardFor) decides whether they may.
+	// An unknown token counts as a failed sign-in (refuseToken).
 	s.app.Use(recover.New(), s.edgeCheck, s.rateLimit(s.edge.RateLimit, func(c *fiber.Ctx) bool { return exempt(c.Path()) }),
-		jsonOnly, s.authenticate)
+		jsonOnly, s.authenticate, s.rateLimit(s.edge.SignInRateLimit, func(c *fiber.Ctx) bool { return !tokenRefused(c) }),
+		s.refuseToken)
 	s.signInLimit = s.rateLimit(s.edge.SignInRateLimit, nil)
 	s.guards = map[access.Policy]fiber.Handler{}
 	for _, p := range access.AllPolicies() {
