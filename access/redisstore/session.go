@@ -75,15 +75,15 @@ func (s *Store) Session(ctx context.Context, id string) (*access.Session, error)
 }
 
 // touchEvery is how stale a session's activity may be before a request
-// writes it again: the idle lock is then at most this much late, and a
-// busy reader's requests do not each write.
+// writes it again, a tenth of the idle lock at most: the lock then comes
+// at most that much early, and a busy reader's requests do not each write.
 const touchEvery = 30 * time.Second
 
 // Touch records activity on the session of id, if the last record is
 // older than touchEvery.
 func (s *Store) Touch(ctx context.Context, id string, sess *access.Session) error {
 	now := s.now()
-	if now.Sub(sess.Active) < touchEvery {
+	if now.Sub(sess.Active) < min(touchEvery, s.rules.Idle/10) {
 		return nil
 	}
 	sess.Active = now

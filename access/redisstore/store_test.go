@@ -160,6 +160,32 @@ func TestSessionLifetime(t *testing.T) {
 	t.Fatal("an active session outlived its 12-hour lifetime")
 }
 
+// TestShortIdleLock: a session locked after 20 s without activity stays
+// open for a user active every 8 s (activity was once written only every
+// 30 s, so such a user was locked however active).
+func TestShortIdleLock(t *testing.T) {
+	rdb := redistest.Client(t)
+	clk := &clock{t: t0}
+	s := New(rdb, Options{Prefix: redistest.Prefix(t, rdb), Now: clk.Now,
+		Sessions: access.SessionRules{Idle: 20 * time.Second, Lifetime: 12 * time.Hour}})
+	ctx := context.Background()
+	id, _ := s.CreateSession(ctx, access.NewSession(access.Principal{Name: "jansen"}, clk.Now()))
+	for range 10 {
+		clk.Add(8 * time.Second)
+		got, err := s.Session(ctx, id)
+		if err != nil {
+			t.Fatalf("active every 8 s, after %v: %v", clk.Now().Sub(t0), err)
+		}
+		if err := s.Touch(ctx, id, got); err != nil {
+			t.Fatal(err)
+		}
+	}
+	clk.Add(21 * time.Second)
+	if _, err := s.Session(ctx, id); !errors.Is(err, access.ErrIdle) {
+		t.Errorf("after 21 s without activity: %v, want ErrIdle", err)
+	}
+}
+
 func TestEndSessions(t *testing.T) {
 	s, clk := newStore(t)
 	ctx := context.Background()
