@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/http/cookiejar"
@@ -64,6 +65,7 @@ type authEnv struct {
 	clk      *clock
 	accounts *accessredis.Store
 	trail    *auditredis.Trail
+	log      *lockedBuffer // the service's log
 }
 
 // newAuthEnv serves the env; mod, when not nil, may change the
@@ -80,7 +82,9 @@ func newAuthEnv(t *testing.T, mod func(c *Config, addr string)) *authEnv {
 		t.Fatal(err)
 	}
 	pilots := statsredis.New(ws.rdb, statsredis.Options{Prefix: ws.prefix, Now: clk.Now})
+	log := &lockedBuffer{}
 	cfg := Config{Store: ws.store, WhatIf: ws.store, Pilots: pilots, Now: clk.Now, Audit: trail, AuditTrail: trail,
+		Logger: slog.New(slog.NewTextHandler(log, nil)),
 		Access: Access{Sessions: accounts, Accounts: accounts, Passwords: pv, Tokens: testTokenSet(), Rules: rules,
 			SessionCheck: 20 * time.Millisecond}}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -90,7 +94,7 @@ func newAuthEnv(t *testing.T, mod func(c *Config, addr string)) *authEnv {
 	if mod != nil {
 		mod(&cfg, ln.Addr().String())
 	}
-	e := &authEnv{wsEnv: ws, clk: clk, accounts: accounts, trail: trail}
+	e := &authEnv{wsEnv: ws, clk: clk, accounts: accounts, trail: trail, log: log}
 	e.srv = ws.serve(cfg, ln)
 	return e
 }

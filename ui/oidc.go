@@ -163,10 +163,6 @@ func (s *Server) getOIDCCallback(c *fiber.Ctx) error {
 	cookie := c.Cookies(oidcCookie)
 	c.Cookie(&fiber.Cookie{Name: oidcCookie, Value: "", Path: "/auth/oidc", HTTPOnly: true, Secure: s.edge.Secure,
 		SameSite: fiber.CookieSameSiteLaxMode, MaxAge: -1, Expires: time.Unix(0, 0)})
-	if e := c.Query("error"); e != "" {
-		s.logger.Warn("signin: the identity provider refused", "error", strings.Clone(e))
-		return signinError(c, "provider_refused")
-	}
 	if state == "" || cookie == "" || state != cookie {
 		return signinError(c, "state")
 	}
@@ -176,6 +172,13 @@ func (s *Server) getOIDCCallback(c *fiber.Ctx) error {
 	}
 	if err != nil {
 		return err
+	}
+	// Only now, for a sign-in this browser started (whose start is
+	// rate-limited), is the provider's error worth a line in the log: a
+	// bare callback URL must not let anyone write there at will.
+	if e := c.Query("error"); e != "" {
+		s.logger.Warn("signin: the identity provider refused", "error", strings.Clone(e[:min(len(e), 64)]))
+		return signinError(c, "provider_refused")
 	}
 	var st loginState
 	if err := json.Unmarshal(data, &st); err != nil {

@@ -123,10 +123,28 @@ func TestOIDCRefusals(t *testing.T) {
 		t.Errorf("the same callback again: %d to %q; want /signin?error=state", status, to)
 	}
 
-	// The provider refusing (the user cancelled) comes back as an error.
-	if status, to := e.browser().get(e.url("/auth/oidc/callback?error=access_denied&state=x")); status != http.StatusSeeOther ||
-		to != "/signin?error=provider_refused" {
+	// The provider refusing (the user cancelled) comes back as an error,
+	// and is logged; the same callback of a sign-in this browser did not
+	// start is refused unlogged (anyone could fill the log with it).
+	refusing := e.browser()
+	_, toProvider = refusing.get(e.url("/auth/oidc"))
+	u, err := url.Parse(toProvider)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cb := "/auth/oidc/callback?error=access_denied&state=" + url.QueryEscape(u.Query().Get("state"))
+	logged := len(e.log.String())
+	if status, to := e.browser().get(e.url(cb)); status != http.StatusSeeOther || to != "/signin?error=state" {
+		t.Errorf("an error for a sign-in another browser started: %d to %q", status, to)
+	}
+	if len(e.log.String()) != logged {
+		t.Errorf("an error for a sign-in this browser did not start was logged: %s", e.log.String()[logged:])
+	}
+	if status, to := refusing.get(e.url(cb)); status != http.StatusSeeOther || to != "/signin?error=provider_refused" {
 		t.Errorf("an error from the provider: %d to %q", status, to)
+	}
+	if !strings.Contains(e.log.String()[logged:], "access_denied") {
+		t.Errorf("the provider's refusal was not logged: %q", e.log.String()[logged:])
 	}
 	// A next that leaves the site is replaced by the panel.
 	m.QueueUser(&mockoidc.MockUser{Subject: "s-4", PreferredUsername: "devries", Groups: []string{"radiologen"}})
