@@ -198,6 +198,29 @@ func (s *Server) clientIP(c *fiber.Ctx) string {
 	return peer.String()
 }
 
+// clientKey is what the limits of a client address count by: the address
+// (clientIP), or of an IPv6 client its /64 network.
+func (s *Server) clientKey(c *fiber.Ctx) string {
+	ip := s.clientIP(c)
+	a, err := netip.ParseAddr(ip)
+	if err != nil {
+		return ip
+	}
+	return sourceOf(a).String()
+}
+
+// sourceOf returns the source an address counts as: itself, or an IPv6
+// address's /64 network (its first address). A host is given a whole /64
+// and may take any address in it: counted one by one, a single host could
+// try 2^64 times as many passwords as the limit allows.
+func sourceOf(a netip.Addr) netip.Addr {
+	if a.Is6() && !a.Is4In6() {
+		p, _ := a.Prefix(64)
+		return p.Addr()
+	}
+	return a
+}
+
 func (s *Server) trusted(a netip.Addr) bool {
 	return slices.ContainsFunc(s.edge.TrustedProxies, func(p netip.Prefix) bool { return p.Contains(a) })
 }
@@ -212,7 +235,7 @@ func (s *Server) rateLimit(max int, skip func(*fiber.Ctx) bool) fiber.Handler {
 		Max:               max,
 		Expiration:        time.Minute,
 		LimiterMiddleware: limiter.SlidingWindow{},
-		KeyGenerator:      s.clientIP,
+		KeyGenerator:      s.clientKey,
 		Next:              skip,
 		LimitReached: func(c *fiber.Ctx) error {
 			return &apiError{Code: "too_many_requests", Message: "too many requests from this address; wait a minute",

@@ -10,7 +10,8 @@ import (
 )
 
 // A guardedListener keeps accepting through errors that pass, and holds
-// each client address to a number of open connections.
+// each client address (an IPv6 client's /64 network) to a number of open
+// connections.
 //
 // fasthttp's Serve returns on any accept error but a timeout, and with it
 // the whole service stopped when the process ran out of file descriptors
@@ -52,7 +53,7 @@ func (l *guardedListener) Accept() (net.Conn, error) {
 		if l.perIP <= 0 {
 			return c, nil
 		}
-		ip := remoteAddr(c)
+		ip := sourceOf(remoteAddr(c))
 		if lc := l.admit(c, ip); lc != nil {
 			return lc, nil
 		}
