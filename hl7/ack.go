@@ -163,7 +163,17 @@ type header struct {
 	f [19]string // f[n] is MSH-n, as sent
 }
 
+// maxEchoed is the longest field an ACK echoes: longer than any MSH field
+// HL7 allows (MSH-3 to MSH-6 up to 227 characters), so that a junk message
+// whose first "line" runs on for megabytes is not sent back whole.
+const maxEchoed = 256
+
 func (a Ack) build(h header) []byte {
+	for n := range h.f {
+		if len(h.f[n]) > maxEchoed {
+			h.f[n] = ""
+		}
+	}
 	d := h.d
 	if d.Component == 0 || d.Escape == 0 {
 		d = DefaultDelimiters()

@@ -47,6 +47,12 @@ func TestAck(t *testing.T) {
 			want: "MSH|^~\\&|VOORRANG|X\\F\\Y|EPIC|ZHOOST|20261123091501+0100||ACK^O01^ACK|A5|P|2.5.1\rMSA|AA|C43\r",
 		},
 		{
+			name: "fields longer than HL7 allows are not echoed",
+			msg:  "MSH|^~\\&|EPIC|ZHOOST|VOORRANG|ZHOOST|20261123||ORM^O01|" + strings.Repeat("C", 300) + "|P|2.5" + strings.Repeat("Z", 1<<20),
+			ack:  Ack{Code: AR, ControlID: "A7", Time: at},
+			want: "MSH|^~\\&|VOORRANG|ZHOOST|EPIC|ZHOOST|20261123091501+0100||ACK^O01^ACK|A7|P|2.5\rMSA|AR\r",
+		},
+		{
 			name: "the message's own delimiters",
 			msg:  "MSH#$*!@#EPIC#ZHOOST#VOORRANG#ZHOOST#20261123##ORM$O01#C44#P#2.5",
 			ack:  Ack{Code: AA, ControlID: "A6", Time: at},
