@@ -17,7 +17,10 @@ import (
 // whether it was found:
 //
 //   - what: OBX-3 as CWE, code^text^system with the alternate coding in
-//     components 4 to 6 (59282003^Pulmonary embolism^SCT^RID4834^^RADLEX),
+//     components 4 to 6 (59282003^Pulmonary embolism^SCT^RID4834^^RADLEX);
+//     the coding systems of HL7 table 0396 (SCT) or the vocabulary's name
+//     (RADLEX, RDE for RadElement: RDES194^Acute intracranial
+//     hemorrhage^RDE);
 //     or, when OBX-3 is a generic LOINC code such as 59776-5 "Procedure
 //     findings", the coded value in OBX-5;
 //   - whether: a coded presence value in OBX-5 (52101004^Present^SCT,
@@ -156,12 +159,19 @@ func genericFinding(c triage.Coding) bool {
 	return c.Code == "59776-5" || c.Code == "18782-3" // Procedure findings; Radiology Study observation
 }
 
-// codings reads a CWE or CE value: its coding and its alternate coding.
+// codings reads a CWE or CE field: the coding and the alternate coding
+// of each repetition (an OBX-5 may repeat: 52101004^Present^SCT~
+// RID28472^present^RADLEX says one presence in two vocabularies).
 func codings(v hl7.Value) []triage.Coding {
 	var cs []triage.Coding
-	for _, k := range []int{1, 4} {
-		if code := v.Component(k).String(); code != "" {
-			cs = append(cs, triage.Coding{Code: code, Display: v.Component(k + 1).String(), System: v.Component(k + 2).String()})
+	for rep := range v.Reps() {
+		for _, k := range []int{1, 4} {
+			if code := rep.Component(k).String(); code != "" {
+				cs = append(cs, triage.Coding{Code: code, Display: rep.Component(k + 1).String(), System: rep.Component(k + 2).String()})
+			}
+		}
+		if len(cs) >= maxCodings {
+			return cs[:maxCodings]
 		}
 	}
 	return cs
@@ -193,7 +203,10 @@ func (n *normaliser) finding(seg hl7.Segment, obx int, r *oruResult) (triage.Fin
 	}
 	presence, hasPresence := triage.Presence(""), false
 	if len(value) > 0 {
-		presence, hasPresence = presenceIn(value)
+		var err error
+		if presence, hasPresence, err = presenceIn(value); err != nil {
+			return f, false, fail(5, "OBX-5: "+err.Error())
+		}
 		if !hasPresence && len(f.Codes) > 0 && genericFinding(f.Codes[0]) {
 			f.Codes, value = value, nil // OBX-5 is what was found
 		}
@@ -250,17 +263,25 @@ func (n *normaliser) finding(seg hl7.Segment, obx int, r *oruResult) (triage.Fin
 	return f, true, nil
 }
 
-// presenceIn returns the presence value among codings, if one is.
-func presenceIn(cs []triage.Coding) (triage.Presence, bool) {
+// presenceIn returns the presence value among codings, if one is. Codings
+// that say it in several vocabularies (the repetitions of an OBX-5) must
+// agree.
+func presenceIn(cs []triage.Coding) (triage.Presence, bool, error) {
+	var found triage.Presence
 	for _, c := range cs {
 		if _, std := c.Standard(); c.System == "" && !std {
 			continue // a bare word in a CWE is not a coded presence
 		}
-		if p, ok := triage.PresenceOf(c); ok {
-			return p, true
+		p, ok := triage.PresenceOf(c)
+		switch {
+		case !ok:
+		case found == "":
+			found = p
+		case p != found:
+			return "", false, errors.New("the presence values contradict each other (" + string(found) + " and " + string(p) + ")")
 		}
 	}
-	return "", false
+	return found, found != "", nil
 }
 
 // standardCode reports whether one of cs is a SNOMED CT, RadLex or

@@ -157,3 +157,74 @@ func TestBrokenVendorJSON(t *testing.T) {
 		})
 	}
 }
+
+// TestRadElementHL7: a vendor that codes its findings in RadElement with
+// SNOMED CT as the alternate coding, and says presence twice (SNOMED CT
+// and RadLex, as repetitions of OBX-5), over standard and over odd
+// delimiters, with CR or LF between segments.
+func TestRadElementHL7(t *testing.T) {
+	data, err := os.ReadFile("../testdata/ai/ich/cerebra_rde.hl7")
+	if err != nil {
+		t.Fatal(err)
+	}
+	odd := strings.NewReplacer("^", "$", "~", "*", `\`, "!", "&", "@")
+	tests := []struct {
+		name string
+		msg  string
+		amp  string // what \T\ reads as: the subcomponent separator
+	}{
+		{"standard delimiters", string(data), "&"},
+		{"LF between segments", strings.ReplaceAll(string(data), "\r", "\n"), "&"},
+		{"odd delimiters |$*!@", odd.Replace(string(data)), "@"},
+	}
+	rules := triage.DefaultRules().WithPolicies(1, map[string]triage.Policy{"cerebra-ich": {Approved: true, Mode: triage.Prioritise}})
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			events, err := decodeHL7([]byte(tt.msg))
+			if err != nil || len(events) != 1 {
+				t.Fatalf("%d events, %v", len(events), err)
+			}
+			e := events[0]
+			if e.Site != "ZHOOST" || e.Accession != "E26000201" || e.AI.ID != "crb-ich-4471" {
+				t.Errorf("result %s for %s/%s, want crb-ich-4471 for ZHOOST/E26000201", e.AI.ID, e.Site, e.Accession)
+			}
+			want := []struct {
+				concept    string
+				presence   triage.Presence
+				confidence float64
+				location   string
+			}{
+				{"intracranial-haemorrhage", triage.Present, 0.96, "left frontoparietal, subdural " + tt.amp + " subarachnoid (image 31)"},
+				{"cervical-spine-fracture", triage.Absent, 0.03, ""},
+			}
+			if len(e.AI.Findings) != len(want) {
+				t.Fatalf("%d findings, want %d: %+v", len(e.AI.Findings), len(want), e.AI.Findings)
+			}
+			for i, w := range want {
+				f := e.AI.Findings[i]
+				if c, known := rules.Concept(&f); c != w.concept || !known {
+					t.Errorf("finding %d: concept %q, want %s", i, c, w.concept)
+				}
+				if f.Is() != w.presence || f.Confidence != w.confidence || f.NoConfidence || f.Location != w.location {
+					t.Errorf("finding %d: %s %v (none %v) at %q; want %s %v at %q", i, f.Is(), f.Confidence, f.NoConfidence, f.Location,
+						w.presence, w.confidence, w.location)
+				}
+				if a := f.Algorithm; a.ID != "cerebra-ich" || a.Version != "4.2.0" || a.Vendor != "Cerebra Imaging" {
+					t.Errorf("finding %d: algorithm %+v", i, a)
+				}
+				if url := "https://ai.example.org/cerebra/crb-ich-4471?series=3" + tt.amp + "image=31"; f.ViewerURL != url {
+					t.Errorf("finding %d: viewer %q, want %q", i, f.ViewerURL, url)
+				}
+			}
+		})
+	}
+
+	t.Run("repetitions contradict", func(t *testing.T) {
+		msg := strings.Replace(string(data), "~RID28472^present^RADLEX", "~RID28473^absent^RADLEX", 1)
+		_, err := decodeHL7([]byte(msg))
+		var me *mapError
+		if !errors.As(err, &me) || me.Segment != "OBX" || me.Sequence != 1 || me.Field != 5 || !strings.Contains(me.Text, "contradict") {
+			t.Errorf("error %v, want OBX 1 field 5 saying the presence values contradict", err)
+		}
+	})
+}
