@@ -62,7 +62,7 @@ bench:
 FUZZ_TARGETS = \
 	./hl7/:FuzzParse ./hl7/:FuzzParsePath ./hl7/:FuzzSplit ./hl7/mllp/:FuzzReader \
 	./worklist/:FuzzPositions ./ui/:FuzzParsePositions \
-	./ingest/:FuzzDecodeAIResult ./ingest/:FuzzServeMLLP \
+	./ingest/:FuzzDecodeAIResult ./ingest/:FuzzDecodeFHIR ./ingest/:FuzzServeMLLP \
 	./sim/readingroom/:FuzzParseScenario
 
 fuzz:

@@ -17,10 +17,11 @@ import (
 	"github.com/voorrang/voorrang/worklist"
 )
 
-// AI results come in two formats today, both taken here into the one
-// worklist event (worklist.AIResultReceived): JSON posted to the HTTP API
-// (DecodeAIResult) and HL7 ORU^R01 from an AI sender over MLLP (aiEvents,
-// through the Handler). A further format (FHIR) maps here too.
+// AI results come in three formats, each taken into the one worklist
+// event (worklist.AIResultReceived): JSON posted to the HTTP API
+// (DecodeAIResult, here), HL7 ORU^R01 from an AI sender over MLLP
+// (aiEvents, through the Handler; aioru.go) and FHIR R4 posted to the
+// FHIR base (DecodeFHIR; fhir.go).
 
 // aiResultBody is the JSON of POST /api/v1/ai-results. Pointers tell a
 // missing field from a zero one.

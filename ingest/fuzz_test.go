@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/voorrang/voorrang/hl7"
+	"github.com/voorrang/voorrang/triage"
 	"github.com/voorrang/voorrang/worklist"
 )
 
@@ -140,6 +141,72 @@ func FuzzServeMLLP(f *testing.F) {
 		case "AA", "AE", "AR", "CA", "CE", "CR":
 		default:
 			t.Fatalf("MSA-1 %q", code)
+		}
+	})
+}
+
+// FuzzDecodeFHIR: any body posted to any FHIR route is either refused
+// with a *FHIRError of a known issue type, or becomes AI-result events
+// that hold what the contract promises.
+func FuzzDecodeFHIR(f *testing.F) {
+	files, err := filepath.Glob("../testdata/ai/pe/*.fhir.json")
+	if err != nil {
+		f.Fatal(err)
+	}
+	for _, file := range files {
+		b, err := os.ReadFile(file)
+		if err != nil {
+			f.Fatal(err)
+		}
+		for k := range 3 {
+			f.Add(uint8(k), b)
+		}
+	}
+	f.Add(uint8(2), []byte(`{"resourceType":"Bundle","type":"collection","entry":[{"resource":{"resourceType":"Observation","contained":[{"resourceType":"Device"}]}}]}`))
+	kinds := []string{"Observation", "DiagnosticReport", ""}
+	received := time.Date(2026, 11, 23, 8, 12, 5, 0, time.UTC)
+	f.Fuzz(func(t *testing.T, kind uint8, body []byte) {
+		post, err := DecodeFHIR(kinds[int(kind)%len(kinds)], body, received)
+		if err != nil {
+			var fe *FHIRError
+			if !errors.As(err, &fe) || !errors.Is(err, worklist.ErrInvalid) || fe.Message == "" {
+				t.Fatalf("error %T %v: want a *FHIRError with a message", err, err)
+			}
+			switch fe.Issue {
+			case IssueStructure, IssueRequired, IssueValue, IssueNotSupported:
+			default:
+				t.Fatalf("issue type %q", fe.Issue)
+			}
+			return
+		}
+		if len(post.Events) == 0 {
+			t.Fatal("no events and no error")
+		}
+		for _, en := range post.Entries {
+			if en.Event < -1 || en.Event >= len(post.Events) {
+				t.Fatalf("entry %+v of %d events", en, len(post.Events))
+			}
+		}
+		for _, e := range post.Events {
+			if msg := checkAIEvent(e); msg != "" {
+				t.Fatalf("%s: %+v", msg, e)
+			}
+			if len(e.AI.ID) > 128 || e.Source != "ai:"+e.Accession+"|"+e.AI.ID || !e.AI.ReceivedAt.Equal(received) {
+				t.Fatalf("id %q source %q received %v", e.AI.ID, e.Source, e.AI.ReceivedAt)
+			}
+			for _, id := range []string{e.Site, e.Accession} {
+				if strings.TrimSpace(id) == "" || len(id) > 64 || strings.ContainsAny(id, "{}") {
+					t.Fatalf("site or accession %q", id)
+				}
+			}
+			for _, fd := range e.AI.Findings {
+				if fd.Algorithm.ID == "" || fd.Presence == "" || fd.Positive != (fd.Presence == triage.Present) {
+					t.Fatalf("finding %+v", fd)
+				}
+			}
+			if _, err := json.Marshal(e); err != nil {
+				t.Fatalf("the event does not encode: %v", err)
+			}
 		}
 	})
 }

@@ -14,9 +14,9 @@ import (
 )
 
 // The same PE finding on study W26000101 from three vendors
-// (testdata/ai/pe): Aidoc with its own code, Nordlicht coded in SNOMED CT
-// and RadLex with a coded presence, an in-house model in RadLex under a
-// generic LOINC OBX-3.
+// (testdata/ai/pe), each over JSON, HL7 and FHIR: Aidoc with its own code,
+// Nordlicht coded in SNOMED CT and RadLex with a coded presence, an
+// in-house model in RadLex (under a generic LOINC OBX-3 in HL7).
 var vendorPE = []struct {
 	vendor     string
 	algorithm  string
@@ -69,7 +69,12 @@ func TestPEFromEveryVendor(t *testing.T) {
 			if err != nil || len(events) != 1 {
 				t.Fatalf("HL7: %d events, %v", len(events), err)
 			}
-			for route, e := range map[string]worklist.Event{"JSON": fromJSON, "HL7": events[0]} {
+			post, err := decodeFHIRFile(t, v.vendor, readPE(t, v.vendor+".fhir.json"))
+			if err != nil || len(post.Events) != 1 {
+				t.Fatalf("FHIR: %v", err)
+			}
+			fromFHIR := post.Events[0]
+			for route, e := range map[string]worklist.Event{"JSON": fromJSON, "HL7": events[0], "FHIR": fromFHIR} {
 				if e.Kind != worklist.AIResultReceived || e.Site != "ZHWEST" || e.Accession != "W26000101" || e.AI.ID != v.resultID {
 					t.Errorf("%s: %s for %s %s result %s", route, e.Kind, e.Site, e.Accession, e.AI.ID)
 				}
@@ -85,14 +90,17 @@ func TestPEFromEveryVendor(t *testing.T) {
 					t.Errorf("%s: algorithm %+v of result %+v, want %s with a version", route, f.Algorithm, e.AI.Algorithm, v.algorithm)
 				}
 			}
-			a, b := fromJSON.AI, events[0].AI
-			if !a.ProducedAt.Equal(b.ProducedAt) || a.Algorithm != b.Algorithm || len(a.Findings) != len(b.Findings) {
-				t.Errorf("JSON and HL7 differ: %+v\n%+v", a, b)
-			}
-			for i := range min(len(a.Findings), len(b.Findings)) {
-				fa, fb := a.Findings[i], b.Findings[i]
-				if fa.Is() != fb.Is() || fa.Confidence != fb.Confidence || fa.Location != fb.Location || fa.Code != fb.Code {
-					t.Errorf("finding %d differs:\nJSON %+v\nHL7  %+v", i, fa, fb)
+			a := fromJSON.AI
+			for route, b := range map[string]*worklist.AIResult{"HL7": events[0].AI, "FHIR": fromFHIR.AI} {
+				if !a.ProducedAt.Equal(b.ProducedAt) || a.Algorithm != b.Algorithm || len(a.Findings) != len(b.Findings) {
+					t.Errorf("JSON and %s differ: %+v\n%+v", route, a, b)
+				}
+				for i := range min(len(a.Findings), len(b.Findings)) {
+					fa, fb := a.Findings[i], b.Findings[i]
+					if fa.Is() != fb.Is() || fa.Confidence != fb.Confidence || fa.Location != fb.Location || fa.Code != fb.Code ||
+						fa.Algorithm != fb.Algorithm {
+						t.Errorf("finding %d differs:\nJSON %+v\n%-4s %+v", i, fa, route, fb)
+					}
 				}
 			}
 		})

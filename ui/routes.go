@@ -55,6 +55,10 @@ func (s *Server) routes(h handlers) []route {
 		onPost("/api/v1/ai-results/:id/feedback", access.Reader, "a reader agrees or disagrees with an AI result", s.postFeedback),
 
 		onPost("/api/v1/ai-results", access.IntegrationOnly, "an AI platform's result for a study (JSON)", s.postAIResult),
+		onGet("/fhir/metadata", access.IntegrationOnly, "the FHIR base's CapabilityStatement: what it takes (no patient data)", h.fhirMetadata),
+		onPost("/fhir/Observation", access.IntegrationOnly, "an AI platform's finding as a FHIR R4 Observation", s.postFHIRObservation),
+		onPost("/fhir/DiagnosticReport", access.IntegrationOnly, "an AI platform's result as a FHIR R4 DiagnosticReport, its Observations contained", s.postFHIRReport),
+		onPost("/fhir", access.IntegrationOnly, "AI results in a FHIR R4 Bundle: a collection, or a transaction (answered by a transaction-response)", s.postFHIRBundle),
 
 		// The statistics show no patient data: managers (and admins).
 		onGet("/api/v1/stats/overview", access.ManagerOnly, "every statistic below in one answer, for the stats page", s.getOverview),
@@ -85,7 +89,7 @@ func (s *Server) routes(h handlers) []route {
 // handlers are the handlers of the route table that are not methods of
 // the Server: they close over what New prepares.
 type handlers struct {
-	health, metrics, page, signin, asset, config, sections fiber.Handler
+	health, metrics, page, signin, asset, config, sections, fhirMetadata fiber.Handler
 }
 
 // register adds the routes of the table to app, each behind the guard of

@@ -184,6 +184,7 @@ func New(cfg Config) *Server {
 		return nil
 	}
 	h.sections = func(c *fiber.Ctx) error { return c.JSON(s.sections.listed()) }
+	h.fhirMetadata = fhirMetadata(cfg.Version, s.now())
 	s.table = s.routes(h)
 	s.register(s.app)
 	return s
@@ -204,8 +205,11 @@ func (s *Server) Shutdown(ctx context.Context) error {
 }
 
 // handleError turns an error into a JSON answer with a stable code and a
-// message that holds no internals.
+// message that holds no internals; under /fhir, an OperationOutcome.
 func (s *Server) handleError(c *fiber.Ctx, err error) error {
+	if isFHIR(c) {
+		return fhirError(c, err, s.logger)
+	}
 	status, body := statusOf(err, s.logger, c.Route().Path)
 	return c.Status(status).JSON(fiber.Map{"error": body})
 }
