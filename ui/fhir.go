@@ -152,7 +152,7 @@ func resultIssue(e worklist.Event, out worklist.Outcome) outcomeIssue {
 		what = "applied"
 	}
 	return outcomeIssue{Severity: "information", Code: "informational",
-		Diagnostics: fmt.Sprintf("AI result %s for %s/%s %s", e.AI.ID, e.Site, e.Accession, what)}
+		Diagnostics: fmt.Sprintf("AI result %s for %s/%s: %s", e.AI.ID, e.Site, e.Accession, what)}
 }
 
 // A bundleEntry is an entry of a transaction-response Bundle.

@@ -161,7 +161,7 @@ func TestFHIRCollectionAndUnknownStudy(t *testing.T) {
 	res := doFHIR(t, s, "aiplatform", "POST", "/fhir", "application/fhir+json", []byte(body))
 	var o fhirOutcome
 	res.wantOK(t, 200, &o)
-	if len(o.Issue) != 1 || o.Issue[0].Severity != "information" || !o.says("W26000190 pending") {
+	if len(o.Issue) != 1 || o.Issue[0].Severity != "information" || !o.says("W26000190: pending") {
 		t.Errorf("answer %s, want one issue saying the result is pending", res.body)
 	}
 	// An Observation for it on its own: 202.
