@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -98,7 +99,8 @@ func (p *panel) waitFor(acc string, ok func(*worklist.Study) bool) *worklist.Stu
 // a regional group runs them behind a load balancer. An order sent to A
 // appears on a panel connected to B; two readers claiming the study at
 // once, on A and on B, get it once between them; an AI result posted to C
-// makes the study critical on every instance.
+// makes the study critical on every instance; rules published on C rank
+// the studies on A.
 func TestInstancesShareACluster(t *testing.T) {
 	c, err := redistest.StartCluster(redistest.ClusterConfig{})
 	if err != nil {
@@ -172,5 +174,25 @@ func TestInstancesShareACluster(t *testing.T) {
 		if got.Rank.Band != triage.Critical || got.Claim == nil || got.Claim.By != winner {
 			t.Errorf("%s: band %s, claim %v; want critical, held by %s", name, got.Rank.Band, got.Claim, winner)
 		}
+	}
+
+	// Rules published on C (as its SIGHUP does) rank the studies on A too.
+	if ack, err := client.Send(t.Context(), completedOrder(t, "W26000102")); err != nil || !accepted([]string{ackCode(t, ack)}) {
+		t.Fatalf("the second order to A: %v %q", err, ack)
+	}
+	if band := bandOn(t, a, "W26000102"); band == triage.Critical {
+		t.Fatalf("the second order on A before the rules change: %s", band)
+	}
+	rules := strings.Replace(string(triage.DefaultRulesYAML()), "rules:\n",
+		"rules:\n  - name: oncology-ct\n    when: {modality: CT}\n    band: critical\n    within: 1h\n", 1)
+	if _, err := cc.store.PublishRules(t.Context(), []byte(rules)); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(15 * time.Second)
+	for bandOn(t, a, "W26000102") != triage.Critical {
+		if time.Now().After(deadline) {
+			t.Fatal("A does not rank by the rules published on C")
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 }
