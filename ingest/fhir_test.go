@@ -52,7 +52,7 @@ func TestDecodeFHIR(t *testing.T) {
 			if msg := checkAIEvent(e); msg != "" {
 				t.Fatal(msg)
 			}
-			if e.Source != "ai:W26000103|"+e.AI.ID {
+			if e.Source != "ai:W26000101|"+e.AI.ID {
 				t.Errorf("source %q: a resend is known by accession and result ID", e.Source)
 			}
 			if tt.second == nil {
@@ -111,7 +111,7 @@ func TestDecodeFHIRBroken(t *testing.T) {
 		{"accession without its site", "aidoc", `"assigner": {
           "display": "ZHWEST"
         }`, `"system": "urn:x"`, "Observation.partOf[0].identifier.assigner", IssueRequired},
-		{"accession with braces", "nordlicht", `"value": "W26000103"`, `"value": "W2{6}"`, "DiagnosticReport.basedOn[0].identifier.value", IssueValue},
+		{"accession with braces", "nordlicht", `"value": "W26000101"`, `"value": "W2{6}"`, "DiagnosticReport.basedOn[0].identifier.value", IssueValue},
 		{"study not in the bundle", "umc", `"reference": "urn:uuid:c1e4a7b2-9d3f-4e6a-b5c8-0a1f2e3d4c03"`, `"reference": "ImagingStudy/elsewhere"`,
 			"Bundle.entry[3].resource.partOf", IssueRequired},
 		{"device without identifier", "aidoc", `"value": "aidoc-pe"`, `"value": ""`, "Observation.contained[0].identifier", IssueRequired},

@@ -13,7 +13,7 @@ import (
 	"github.com/voorrang/voorrang/worklist"
 )
 
-// The same PE finding on study W26000103 from three vendors
+// The same PE finding on study W26000101 from three vendors
 // (testdata/ai/pe), each over JSON, HL7 and FHIR: Aidoc with its own code,
 // Nordlicht coded in SNOMED CT and RadLex with a coded presence, an
 // in-house model in RadLex (under a generic LOINC OBX-3 in HL7).
@@ -75,7 +75,7 @@ func TestPEFromEveryVendor(t *testing.T) {
 			}
 			fromFHIR := post.Events[0]
 			for route, e := range map[string]worklist.Event{"JSON": fromJSON, "HL7": events[0], "FHIR": fromFHIR} {
-				if e.Kind != worklist.AIResultReceived || e.Site != "ZHWEST" || e.Accession != "W26000103" || e.AI.ID != v.resultID {
+				if e.Kind != worklist.AIResultReceived || e.Site != "ZHWEST" || e.Accession != "W26000101" || e.AI.ID != v.resultID {
 					t.Errorf("%s: %s for %s %s result %s", route, e.Kind, e.Site, e.Accession, e.AI.ID)
 				}
 				f := e.AI.Findings[0]

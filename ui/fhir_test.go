@@ -78,7 +78,7 @@ func (o fhirOutcome) says(s string) bool {
 	return false
 }
 
-// TestFHIRCreate: each vendor's PE on W26000103 posted to its FHIR route
+// TestFHIRCreate: each vendor's PE on W26000101 posted to its FHIR route
 // makes the study critical with the concept's reason; the same body again
 // is a duplicate.
 func TestFHIRCreate(t *testing.T) {
@@ -93,7 +93,7 @@ func TestFHIRCreate(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.vendor, func(t *testing.T) {
 			s, store := newFHIRServer(t)
-			seed(t, store, "W26000103")
+			seed(t, store, "W26000101")
 			body := readFile(t, filepath.Join("ai", "pe", tt.vendor+".fhir.json"))
 			res := doFHIR(t, s, "aiplatform", "POST", tt.path, "application/fhir+json", body)
 			wantStatus := 201
@@ -132,7 +132,7 @@ func TestFHIRCreate(t *testing.T) {
 					t.Errorf("answer %s, want an OperationOutcome saying %s applied, critical", res.body, tt.id)
 				}
 			}
-			st := mustGet(t, store, "ZHWEST", "W26000103")
+			st := mustGet(t, store, "ZHWEST", "W26000101")
 			if st.Rank.Band != triage.Critical || resultsWithID(st, tt.id) != 1 {
 				t.Fatalf("band %s, result %s held %d times; want critical, once", st.Rank.Band, tt.id, resultsWithID(st, tt.id))
 			}
@@ -144,7 +144,7 @@ func TestFHIRCreate(t *testing.T) {
 			if again.status != 200 || !strings.Contains(string(again.body), "duplicate") {
 				t.Errorf("resend: %d %s, want 200 saying duplicate", again.status, again.body)
 			}
-			if after := mustGet(t, store, "ZHWEST", "W26000103"); after.Version != st.Version {
+			if after := mustGet(t, store, "ZHWEST", "W26000101"); after.Version != st.Version {
 				t.Errorf("the resend changed the study: version %d -> %d", st.Version, after.Version)
 			}
 		})
@@ -153,10 +153,10 @@ func TestFHIRCreate(t *testing.T) {
 
 func TestFHIRCollectionAndUnknownStudy(t *testing.T) {
 	s, store := newFHIRServer(t)
-	seed(t, store, "W26000103")
+	seed(t, store, "W26000101")
 	// A collection of the in-house model's result, for a study Voorrang
 	// has no order for yet: kept until the order comes.
-	body := strings.NewReplacer(`"type": "transaction"`, `"type": "collection"`, `"value": "W26000103"`, `"value": "W26000190"`).
+	body := strings.NewReplacer(`"type": "transaction"`, `"type": "collection"`, `"value": "W26000101"`, `"value": "W26000190"`).
 		Replace(string(readFile(t, "ai/pe/umc.fhir.json")))
 	res := doFHIR(t, s, "aiplatform", "POST", "/fhir", "application/fhir+json", []byte(body))
 	var o fhirOutcome
@@ -165,7 +165,7 @@ func TestFHIRCollectionAndUnknownStudy(t *testing.T) {
 		t.Errorf("answer %s, want one issue saying the result is pending", res.body)
 	}
 	// An Observation for it on its own: 202.
-	obs := strings.Replace(string(readFile(t, "ai/pe/aidoc.fhir.json")), `"value": "W26000103"`, `"value": "W26000190"`, 1)
+	obs := strings.Replace(string(readFile(t, "ai/pe/aidoc.fhir.json")), `"value": "W26000101"`, `"value": "W26000190"`, 1)
 	res = doFHIR(t, s, "aiplatform", "POST", "/fhir/Observation", "application/fhir+json", []byte(obs))
 	if res.status != 202 {
 		t.Errorf("status %d, want 202: %s", res.status, res.body)
@@ -174,7 +174,7 @@ func TestFHIRCollectionAndUnknownStudy(t *testing.T) {
 
 func TestFHIRRefused(t *testing.T) {
 	s, store := newFHIRServer(t)
-	seed(t, store, "W26000103")
+	seed(t, store, "W26000101")
 	aidoc := string(readFile(t, "ai/pe/aidoc.fhir.json"))
 	tests := []struct {
 		name, token, method, path, contentType, body string
@@ -196,7 +196,7 @@ func TestFHIRRefused(t *testing.T) {
 		{"no token for metadata", "", "GET", "/fhir/metadata", "", "", 401, "login", ""},
 		{"a resource type not taken", "aiplatform", "POST", "/fhir/Patient", "application/fhir+json", `{"resourceType":"Patient"}`, 404, "not-found", ""},
 	}
-	before := mustGet(t, store, "ZHWEST", "W26000103")
+	before := mustGet(t, store, "ZHWEST", "W26000101")
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var body []byte
@@ -224,7 +224,7 @@ func TestFHIRRefused(t *testing.T) {
 			}
 		})
 	}
-	if after := mustGet(t, store, "ZHWEST", "W26000103"); after.Version != before.Version || len(after.Results) != 0 {
+	if after := mustGet(t, store, "ZHWEST", "W26000101"); after.Version != before.Version || len(after.Results) != 0 {
 		t.Errorf("refused bodies changed the study: version %d -> %d, %d results", before.Version, after.Version, len(after.Results))
 	}
 }

@@ -106,10 +106,10 @@ func TestPEFromThreeVendorsOverEveryRoute(t *testing.T) {
 		send func(vendor, acc string)
 	}{
 		{"JSON", func(vendor, acc string) {
-			post("/api/v1/ai-results", "application/json", strings.ReplaceAll(read("ai/pe/"+vendor+".json"), "W26000103", acc))
+			post("/api/v1/ai-results", "application/json", strings.ReplaceAll(read("ai/pe/"+vendor+".json"), "W26000101", acc))
 		}},
 		{"HL7", func(vendor, acc string) {
-			msg := strings.ReplaceAll(read("ai/pe/"+vendor+".hl7"), "W26000103", acc)
+			msg := strings.ReplaceAll(read("ai/pe/"+vendor+".hl7"), "W26000101", acc)
 			for _, sep := range []string{"|", "#"} { // MSH-10 made unique: a resend would not be applied
 				msg = strings.Replace(msg, sep+"P"+sep+"2.", "-"+acc+sep+"P"+sep+"2.", 1)
 			}
@@ -117,7 +117,7 @@ func TestPEFromThreeVendorsOverEveryRoute(t *testing.T) {
 		}},
 		{"FHIR", func(vendor, acc string) {
 			path := map[string]string{"aidoc": "/fhir/Observation", "nordlicht": "/fhir/DiagnosticReport", "umc": "/fhir"}[vendor]
-			post(path, "application/fhir+json", strings.ReplaceAll(read("ai/pe/"+vendor+".fhir.json"), "W26000103", acc))
+			post(path, "application/fhir+json", strings.ReplaceAll(read("ai/pe/"+vendor+".fhir.json"), "W26000101", acc))
 		}},
 	}
 	order := []string{read("hl7/zhwest_orm_nw_ct_oncology.hl7"), read("hl7/zhwest_orm_sc_cm_ct_oncology.hl7")}
