@@ -54,6 +54,7 @@ bench:
 	node bench/panel.mjs
 	$(GO) run ./bench/whatif
 	$(GO) run ./bench/clusterbench
+	$(GO) run ./bench/stats
 	$(GO) test -run '^$$' -bench . -benchtime $(BENCHTIME) ./hl7/ ./triage/ ./ingest/ ./worklist/...
 
 # Every parser of outside input, one fuzz target after the other, each

@@ -40,6 +40,7 @@ type Store struct {
 	apply        *redis.Script
 	pend         *redis.Script
 	cache        *studyCache
+	days         *dayCache // decoded turnaround records (facts.go)
 	// sites holds when this store last recorded each site in the sites
 	// set, to spare a round trip for each new study. The set lives outside
 	// the sites' hash tags, so the script cannot write it.
@@ -80,6 +81,10 @@ type Options struct {
 	// in memory, to write the next change of one without reading it first;
 	// zero means 16,384 (some tens of megabytes).
 	CacheSize int
+	// DayCacheSize is how many days of one site's turnaround records the
+	// store keeps decoded for the statistics; zero means a year of 40
+	// sites.
+	DayCacheSize int
 	// Logger receives warnings, never patient data; nil means slog.Default().
 	Logger *slog.Logger
 	// WaitReplicas, when above zero, makes Apply return only once that
@@ -118,10 +123,13 @@ func New(rdb redis.UniversalClient, opts Options) *Store {
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
 	}
+	if opts.DayCacheSize <= 0 {
+		opts.DayCacheSize = defaultDayCacheSize
+	}
 	if opts.CacheSize <= 0 {
 		opts.CacheSize = defaultCacheSize
 	}
-	s := &Store{rdb: rdb, keys: keys{prefix: opts.Prefix}, opts: opts, cache: newStudyCache(opts.CacheSize),
+	s := &Store{rdb: rdb, keys: keys{prefix: opts.Prefix}, opts: opts, cache: newStudyCache(opts.CacheSize), days: newDayCache(opts.DayCacheSize),
 		apply: redis.NewScript(applySource), pend: redis.NewScript(pendSource)}
 	rules := opts.Rules
 	if rules == nil {
