@@ -40,6 +40,7 @@ const (
 	RulesChange     = "rules.change"     // the triage rules were reloaded or changed
 	AlgorithmChange = "algorithm.change" // Target: the algorithm
 	PilotChange     = "pilot.change"     // an AI pilot defined, changed or ended (Target: its ID; Detail: the definition)
+	StatsExport     = "stats.export"     // the per-study CSV export, pseudonymised (Detail: the period and filters)
 )
 
 // Outcomes.

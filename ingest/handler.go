@@ -38,9 +38,26 @@ type Handler struct {
 	Logger *slog.Logger
 	// Now is the clock of the ACKs; nil means time.Now.
 	Now func() time.Time
+	// Observe, when set, is told of every message answered: its type
+	// (ORM^O01, OMI^O23, ORU^R01, ADT^A08; "unsupported" or "unparsed"),
+	// the result (accepted, pending, duplicate, rejected, error) and how
+	// long the answer took. For metrics; it must not block.
+	Observe func(msgType, result string, took time.Duration)
 
 	stats Stats
 }
+
+// Results of a message, as Observe is told them.
+const (
+	ResultAccepted  = "accepted"
+	ResultPending   = "pending"
+	ResultDuplicate = "duplicate"
+	ResultRejected  = "rejected" // AR
+	ResultError     = "error"    // AE
+)
+
+// An answer is what Observe is told of a message.
+type answer struct{ msgType, result string }
 
 // Stats counts the messages a Handler answered, by outcome.
 type Stats struct {
@@ -56,32 +73,45 @@ func (h *Handler) Stats() *Stats { return &h.stats }
 // AE when it cannot be applied (data missing, or the store unavailable; the
 // sender should resend). Refused messages are kept as dead letters.
 func (h *Handler) ServeMLLP(ctx context.Context, raw []byte) []byte {
+	start := time.Now()
+	a := answer{msgType: "unparsed"}
+	out := h.serve(ctx, raw, &a)
+	if h.Observe != nil {
+		h.Observe(a.msgType, a.result, time.Since(start))
+	}
+	return out
+}
+
+func (h *Handler) serve(ctx context.Context, raw []byte, a *answer) []byte {
 	ack := hl7.Ack{Application: h.Application, Facility: h.Facility, Time: h.now()}
 	m, err := hl7.Parse(raw)
 	if err != nil {
 		// A batch (FHS/BHS) or several messages in one frame: say so.
 		if n := len(hl7.Split(raw)); n > 1 {
 			return h.reject(ctx, raw, nil, ack, hl7.AckError{Code: hl7.CodeSegmentSequence,
-				Text: fmt.Sprintf("frame holds %d messages; send one message per MLLP frame", n)})
+				Text: fmt.Sprintf("frame holds %d messages; send one message per MLLP frame", n)}, a)
 		}
 		var pe *hl7.ParseError
 		e := hl7.AckError{Code: hl7.CodeSegmentSequence, Text: err.Error()}
 		if errors.As(err, &pe) {
 			e = hl7.ErrorFor(pe)
 		}
-		return h.reject(ctx, raw, nil, ack, e)
+		return h.reject(ctx, raw, nil, ack, e, a)
 	}
 	if e, ok := checkType(m); !ok {
-		return h.reject(ctx, raw, m, ack, e)
+		a.msgType = "unsupported"
+		return h.reject(ctx, raw, m, ack, e, a)
 	}
+	code, trigger, _ := m.Type()
+	a.msgType = code + "^" + trigger
 	n := normaliser{mapping: h.Mapping}
 	events, err := n.events(m)
 	if err != nil {
 		var me *mapError
 		if errors.As(err, &me) {
-			return h.fail(ctx, raw, m, ack, me.AckError)
+			return h.fail(ctx, raw, m, ack, me.AckError, a)
 		}
-		return h.fail(ctx, raw, m, ack, hl7.AckError{Code: hl7.CodeInternalError, Text: err.Error()})
+		return h.fail(ctx, raw, m, ack, hl7.AckError{Code: hl7.CodeInternalError, Text: err.Error()}, a)
 	}
 	ack.Code = hl7.AA
 	accepted := ack.For(m)
@@ -102,34 +132,39 @@ func (h *Handler) ServeMLLP(ctx context.Context, raw []byte) []byte {
 			} else {
 				h.logger().Error("ingest: store failed", "control_id", m.ControlID(), "err", err)
 			}
-			return h.fail(ctx, raw, m, ack, hl7.AckError{Code: code, Text: text})
+			return h.fail(ctx, raw, m, ack, hl7.AckError{Code: code, Text: text}, a)
 		}
 		if out.Duplicate && i == 0 {
 			original = out.Ack
 		}
 		pending = pending || out.Pending
 	}
+	a.result = ResultAccepted
 	switch {
 	case original != nil:
 		h.stats.Duplicates.Add(1)
+		a.result = ResultDuplicate
 		return original
 	case pending:
 		h.stats.Pending.Add(1)
+		a.result = ResultPending
 	}
 	h.stats.Accepted.Add(1)
 	return accepted
 }
 
 // reject answers AR and keeps the message.
-func (h *Handler) reject(ctx context.Context, raw []byte, m *hl7.Message, ack hl7.Ack, e hl7.AckError) []byte {
+func (h *Handler) reject(ctx context.Context, raw []byte, m *hl7.Message, ack hl7.Ack, e hl7.AckError, a *answer) []byte {
 	h.stats.Rejected.Add(1)
+	a.result = ResultRejected
 	ack.Code, ack.Errors = hl7.AR, []hl7.AckError{e}
 	return h.refuse(ctx, raw, m, ack)
 }
 
 // fail answers AE and keeps the message.
-func (h *Handler) fail(ctx context.Context, raw []byte, m *hl7.Message, ack hl7.Ack, e hl7.AckError) []byte {
+func (h *Handler) fail(ctx context.Context, raw []byte, m *hl7.Message, ack hl7.Ack, e hl7.AckError, a *answer) []byte {
 	h.stats.Errors.Add(1)
+	a.result = ResultError
 	ack.Code, ack.Errors = hl7.AE, []hl7.AckError{e}
 	return h.refuse(ctx, raw, m, ack)
 }

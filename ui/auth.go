@@ -263,15 +263,28 @@ func (s *Server) guardFor(p access.Policy) fiber.Handler {
 		if p.Allows(pr) {
 			return c.Next()
 		}
+		page := c.Method() == fiber.MethodGet && (c.Path() == "/" || c.Path() == "/stats")
 		if pr != nil {
+			// A manager has no reading list: the panel's page sends them
+			// to the statistics.
+			if page && c.Path() == "/" && access.ManagerOnly.Allows(pr) {
+				return c.Redirect("/stats", fiber.StatusSeeOther)
+			}
 			s.auditDenied(c, pr)
 			return &apiError{Code: "forbidden", Message: "your role may not do this", status: fiber.StatusForbidden}
 		}
 		why, _ := c.Locals(endedLocal).(string)
-		if c.Method() == fiber.MethodGet && c.Path() == "/" {
-			target := "/signin"
+		if page {
+			q := url.Values{}
+			if c.Path() != "/" {
+				q.Set("next", c.Path())
+			}
 			if why != "" {
-				target += "?reason=" + why
+				q.Set("reason", why)
+			}
+			target := "/signin"
+			if len(q) > 0 {
+				target += "?" + q.Encode()
 			}
 			return c.Redirect(target, fiber.StatusSeeOther)
 		}

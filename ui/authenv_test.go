@@ -53,6 +53,9 @@ func testAccess() Access {
 	return Access{Tokens: testTokenSet(), MaxWS: 1 << 20, MaxWSPerPrincipal: 1 << 20}
 }
 
+// testPseudonymKey is the key of the export's pseudonyms in the tests.
+var testPseudonymKey = []byte("the test site's pseudonym key")
+
 // cheap keeps password hashing fast in tests; the costs are in each hash.
 var cheap = access.PasswordParams{Memory: 1024, Time: 1, Threads: 1}
 
@@ -83,7 +86,7 @@ func newAuthEnv(t *testing.T, mod func(c *Config, addr string)) *authEnv {
 	}
 	pilots := statsredis.New(ws.rdb, statsredis.Options{Prefix: ws.prefix, Now: clk.Now})
 	log := &lockedBuffer{}
-	cfg := Config{Store: ws.store, WhatIf: ws.store, Pilots: pilots, Now: clk.Now, Audit: trail, AuditTrail: trail,
+	cfg := Config{Store: ws.store, WhatIf: ws.store, Pilots: pilots, PseudonymKey: testPseudonymKey, Now: clk.Now, Audit: trail, AuditTrail: trail,
 		Logger: slog.New(slog.NewTextHandler(log, nil)),
 		Access: Access{Sessions: accounts, Accounts: accounts, Passwords: pv, Tokens: testTokenSet(), Rules: rules,
 			SessionCheck: 20 * time.Millisecond}}

@@ -90,6 +90,8 @@ func TestRoutePolicies(t *testing.T) {
 		"GET /api/v1/me":                       {path: "/api/v1/me"},
 		"GET /":                                {path: "/"},
 		"GET /api/v1/config":                   {path: "/api/v1/config"},
+		"GET /stats":                           {path: "/stats"},
+		"GET /api/v1/stats/export":             {path: "/api/v1/stats/export"},
 		"GET /api/v1/worklist":                 {path: "/api/v1/worklist"},
 		"GET /api/v1/sections":                 {path: "/api/v1/sections"},
 		"GET /api/v1/studies/:site/:accession": {path: "/api/v1/studies/ZHWEST/W1"},
@@ -150,9 +152,13 @@ func TestRoutePolicies(t *testing.T) {
 				status, body := b.do(r.method, smp.path, smp.body, h...)
 				want := admitted(r.policy, caller.name)
 				switch {
-				case !want && caller.token == "" && key == "GET /":
+				case !want && caller.token == "" && (key == "GET /" || key == "GET /stats"):
 					if status != http.StatusSeeOther || !strings.HasPrefix(body, "/signin") {
 						t.Errorf("%d %s, want 303 to /signin", status, body)
+					}
+				case !want && key == "GET /" && admitted(access.ManagerOnly, caller.name):
+					if status != http.StatusSeeOther || body != "/stats" {
+						t.Errorf("%d %s, want 303 to /stats: a manager has no reading list", status, body)
 					}
 				case !want && caller.token == "":
 					if status != http.StatusUnauthorized {

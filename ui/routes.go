@@ -44,6 +44,7 @@ func (s *Server) routes(h handlers) []route {
 		onGet("/api/v1/me", access.SignedIn, "who is signed in, the session's CSRF token and limits", s.getMe),
 
 		onGet("/", access.Reader, "the panel's page (a browser not signed in is sent to /signin)", h.page),
+		onGet("/stats", access.ManagerOnly, "the managers' statistics page (a browser not signed in is sent to /signin)", h.statsPage),
 		onGet("/api/v1/config", access.Reader, "the panel's configuration: the PACS link template, the claim lease", h.config),
 		onGet("/ws", access.Reader, "the panel's live feed: snapshot, then every change (websocket)", s.checkWS, s.upgradeWS()),
 
@@ -69,6 +70,7 @@ func (s *Server) routes(h handlers) []route {
 		onGet("/api/v1/stats/reads", access.ManagerOnly, "final reports per hour of the week", s.getReads),
 		onGet("/api/v1/stats/trend", access.ManagerOnly, "reported, cancelled, turnaround and due met, day by day", s.getTrend),
 		onGet("/api/v1/stats/ai", access.ManagerOnly, "each AI algorithm's performance per site", s.getAI),
+		onGet("/api/v1/stats/export", access.ManagerOnly, "the period's studies as CSV, pseudonymised: no names, identifiers as keyed hashes (audited)", s.getExport),
 		onGet("/api/v1/whatif", access.ManagerOnly, "the department's own scenario, simulated under the built-in policies", s.getWhatIf),
 		onPost("/api/v1/whatif", access.ManagerOnly, "a posted scenario, simulated under the built-in policies", s.postWhatIf),
 		onGet("/api/v1/pilots", access.ManagerOnly, "the AI pilots' definitions", s.getPilots),
@@ -89,7 +91,7 @@ func (s *Server) routes(h handlers) []route {
 // handlers are the handlers of the route table that are not methods of
 // the Server: they close over what New prepares.
 type handlers struct {
-	health, metrics, page, signin, asset, config, sections, fhirMetadata fiber.Handler
+	health, metrics, page, statsPage, signin, asset, config, sections, fhirMetadata fiber.Handler
 }
 
 // register adds the routes of the table to app, each behind the guard of

@@ -46,6 +46,7 @@ type Server struct {
 	whatIf     WhatIfSource  // Config.WhatIf
 	whatIfSlot chan struct{} // one simulation at a time
 	pilots     PilotStore    // nil: no pilots
+	pseudonyms stats.Pseudonyms
 
 	access  Access
 	oidc    *oidcClient // nil: no identity provider
@@ -96,6 +97,9 @@ type Config struct {
 	// Pilots keeps the AI pilots' definitions; nil answers their routes
 	// 404.
 	Pilots PilotStore
+	// PseudonymKey is the secret key of the pseudonyms of the CSV export
+	// (stats.Pseudonyms); empty answers the export 404.
+	PseudonymKey []byte
 
 	// Edge guards the HTTP port: host names, proxies, TLS, limits.
 	Edge Edge
@@ -127,6 +131,7 @@ func New(cfg Config) *Server {
 		s.now = time.Now
 	}
 	s.statsStore, s.calendar, s.pilots = cfg.Stats, cfg.Calendar, cfg.Pilots
+	s.pseudonyms = stats.Pseudonyms{Key: cfg.PseudonymKey}
 	if ss, ok := cfg.Store.(StatsStore); ok && s.statsStore == nil {
 		s.statsStore = ss
 	}
@@ -195,6 +200,9 @@ func New(cfg Config) *Server {
 func (s *Server) Serve(l net.Listener) error {
 	return s.app.Listener(&guardedListener{Listener: l, log: s.logger, perIP: s.edge.MaxConnsPerIP})
 }
+
+// LiveClients returns how many panels are connected to this server.
+func (s *Server) LiveClients() int { return s.hub.count() }
 
 // Shutdown stops accepting requests and waits for those in flight, until
 // ctx ends. Websocket clients, which the HTTP server lets be, are sent

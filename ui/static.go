@@ -190,6 +190,12 @@ func (s *Server) panel(cfg Config) handlers {
 			c.Set(fiber.HeaderContentType, fiber.MIMETextHTMLCharsetUTF8)
 			return c.Send(a.index)
 		},
+		statsPage: func(c *fiber.Ctx) error {
+			c.Set(fiber.HeaderContentSecurityPolicy, s.panelCSP)
+			c.Set(fiber.HeaderCacheControl, "no-cache")
+			c.Set(fiber.HeaderContentType, fiber.MIMETextHTMLCharsetUTF8)
+			return c.Send(a.pages["stats.html"])
+		},
 		signin: func(c *fiber.Ctx) error {
 			c.Set(fiber.HeaderContentSecurityPolicy, s.panelCSP)
 			c.Set(fiber.HeaderContentType, fiber.MIMETextHTMLCharsetUTF8)

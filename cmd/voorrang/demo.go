@@ -93,6 +93,9 @@ func (s *service) runDemo(ctx context.Context) {
 		clock, stamp = c, c.Real
 	}
 	start := clock.Now()
+	if err := s.seedDemoHistory(ctx, seed, start); err != nil {
+		s.log.Error("demo: the statistics' history was not seeded", "err", err)
+	}
 	client := &mllp.Client{Addr: dialAddr(s.mllpLn.Addr()), Logger: s.log}
 	defer client.Close()
 	live := &sim.Live{

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"flag"
@@ -17,13 +18,14 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/redis/go-redis/v9"
 
 	accessredis "github.com/voorrang/voorrang/access/redisstore"
 	"github.com/voorrang/voorrang/audit"
 	"github.com/voorrang/voorrang/embedredis"
 	"github.com/voorrang/voorrang/hl7/mllp"
 	"github.com/voorrang/voorrang/ingest"
+	"github.com/voorrang/voorrang/stats"
 	statsredis "github.com/voorrang/voorrang/stats/redisstore"
 	"github.com/voorrang/voorrang/ui"
 	"github.com/voorrang/voorrang/worklist"
@@ -61,6 +63,7 @@ type serveConfig struct {
 	keyPrefix       string
 	waitReplicas    int
 	waitTimeout     time.Duration
+	pseudonymFile   string
 	demo            demoConfig // --demo: a synthetic department feeds the service (demo.go)
 
 	// Tests: the wait before the embedded redis-server is started again
@@ -87,6 +90,7 @@ func (c *serveConfig) register(fs *flag.FlagSet) {
 	fs.Var(days{&c.retention}, "retention", "how long turnaround records are kept for the statistics, from the day their study closed, e.g. 400d")
 	fs.StringVar(&c.timeZone, "time-zone", "Europe/Amsterdam", "time zone of the sites for the statistics (days, hours of the week, working hours)")
 	fs.StringVar(&c.siteZones, "site-time-zones", "", "sites in another time zone than --time-zone, e.g. CURACAO=America/Curacao,ARUBA=America/Aruba")
+	fs.StringVar(&c.pseudonymFile, "pseudonym-key-file", "", "file holding the secret key (16 bytes or more) of the pseudonyms in the statistics' CSV export; empty: a random key made once and kept in Redis")
 	fs.StringVar(&c.workingHours, "working-hours", "08-17", "working hours, Monday to Friday, for the statistics: from-to in whole hours")
 	fs.StringVar(&c.origins, "allowed-origins", "", "origins besides the service's own whose pages may open the websocket, comma-separated (e.g. https://pacs.example.org)")
 	fs.StringVar(&c.sectionsFile, "sections", "", "sections file (YAML; \"voorrang sections\" prints the built-in ones); empty: neuro, chest, abdomen, msk")
@@ -152,6 +156,10 @@ type service struct {
 	accounts   *accessredis.Store
 	audit      ui.Auditor
 	closeAudit func()
+	pilots     *statsredis.Pilots
+	calendar   *stats.Calendar
+	metrics    *serviceMetrics
+	registry   *prometheus.Registry
 }
 
 // newService opens the store and the listeners, so that a caller (or a
@@ -198,7 +206,8 @@ func newService(ctx context.Context, cfg serveConfig, log *slog.Logger) (*servic
 	if err != nil {
 		return nil, err
 	}
-	s := &service{cfg: cfg, log: log, closeStore: closeStore}
+	s := &service{cfg: cfg, log: log, closeStore: closeStore, calendar: calendar, metrics: newServiceMetrics()}
+	rdb.AddHook(redisHook{s.metrics})
 	s.store = redisstore.New(rdb, redisstore.Options{Rules: rules, ClaimTTL: cfg.claimTTL, Logger: log, Prefix: cfg.keyPrefix, Now: cfg.now,
 		ClosedTTL: cfg.closedTTL, Retention: cfg.retention, WaitReplicas: cfg.waitReplicas, WaitTimeout: cfg.waitTimeout,
 		Section: func(st *worklist.Study) string { return ui.SectionOf(sections, st) }})
@@ -227,7 +236,18 @@ func newService(ctx context.Context, cfg serveConfig, log *slog.Logger) (*servic
 		return nil, err
 	}
 	s.accounts, s.audit, s.closeAudit = accounts, rec, closeAudit
-	s.handler = &ingest.Handler{Store: s.store, Mapping: mapping, Application: "VOORRANG", Logger: log}
+	observed := observedStore{Store: s.store, m: s.metrics}
+	s.handler = &ingest.Handler{Store: observed, Mapping: mapping, Application: "VOORRANG", Logger: log, Observe: s.metrics.observeMessage}
+	s.pilots = statsredis.New(rdb, statsredis.Options{Prefix: cfg.keyPrefix, Now: cfg.now})
+	key, err := cfg.pseudonymKey(ctx, rdb)
+	if err != nil {
+		s.httpLn.Close()
+		s.mllpLn.Close()
+		closeAudit()
+		closeStore()
+		return nil, err
+	}
+	s.registry = prometheus.NewRegistry()
 	s.mllp = &mllp.Server{
 		Handler:           s.handler,
 		TLSConfig:         tlsConfig,
@@ -241,9 +261,10 @@ func newService(ctx context.Context, cfg serveConfig, log *slog.Logger) (*servic
 	if len(allowed) == 0 {
 		log.Warn("mllp: connections are accepted from any address; name the interface engines' networks with --mllp-allow")
 	}
-	s.http = ui.New(ui.Config{Store: s.store, Logger: log, Version: version, Metrics: s.metrics(), PACSURLTemplate: cfg.pacsURL, ClaimTTL: cfg.claimTTL, Sections: sections,
+	s.registerMetrics(s.registry)
+	s.http = ui.New(ui.Config{Store: observed, Logger: log, Version: version, Metrics: s.registry, PACSURLTemplate: cfg.pacsURL, ClaimTTL: cfg.claimTTL, Sections: sections,
 		AllowedOrigins: splitList(cfg.origins), Calendar: calendar, WhatIf: s.store, Edge: edge,
-		Pilots: statsredis.New(rdb, statsredis.Options{Prefix: cfg.keyPrefix, Now: cfg.now}),
+		Pilots: s.pilots, PseudonymKey: key,
 		Access: acc, Audit: rec, AuditTrail: trail})
 	s.shareRules(ctx)
 	return s, nil
@@ -278,35 +299,6 @@ func splitList(s string) []string {
 		}
 	}
 	return out
-}
-
-// metrics registers the service's counters. Labels hold outcomes, never
-// patient data.
-func (s *service) metrics() *prometheus.Registry {
-	reg := prometheus.NewRegistry()
-	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	st := s.handler.Stats()
-	for outcome, v := range map[string]interface{ Load() int64 }{
-		"accepted": &st.Accepted, "duplicate": &st.Duplicates, "pending": &st.Pending,
-		"rejected": &st.Rejected, "error": &st.Errors,
-	} {
-		reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{
-			Name: "voorrang_hl7_messages_total", Help: "HL7 messages answered, by outcome (accepted includes pending).",
-			ConstLabels: prometheus.Labels{"outcome": outcome},
-		}, func() float64 { return float64(v.Load()) }))
-	}
-	mstats := func(f func(mllp.Stats) int64) func() float64 {
-		return func() float64 { return float64(f(s.mllp.Stats())) }
-	}
-	reg.MustRegister(
-		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "voorrang_mllp_connections", Help: "MLLP connections open."},
-			mstats(func(m mllp.Stats) int64 { return m.ConnsOpen })),
-		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "voorrang_mllp_frame_errors_total", Help: "MLLP frames too large, cut or timed out."},
-			mstats(func(m mllp.Stats) int64 { return m.FrameErrors })),
-		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "voorrang_mllp_bytes_total", Help: "Bytes of HL7 messages received."},
-			mstats(func(m mllp.Stats) int64 { return m.Bytes })),
-	)
-	return reg
 }
 
 // run serves until ctx is cancelled, then shuts down gracefully: it stops
@@ -420,4 +412,20 @@ func (s *service) recordAudit(e audit.Entry) {
 	if err := s.audit.Record(context.Background(), e); err != nil {
 		s.log.Error("audit: an entry was not written", "action", e.Action, "err", err)
 	}
+}
+
+// pseudonymKey returns the key of the export's pseudonyms: the file's
+// content, or the one kept in Redis.
+func (c *serveConfig) pseudonymKey(ctx context.Context, rdb redis.UniversalClient) ([]byte, error) {
+	if c.pseudonymFile == "" {
+		return statsredis.PseudonymKey(ctx, rdb, c.keyPrefix)
+	}
+	key, err := os.ReadFile(c.pseudonymFile)
+	if err != nil {
+		return nil, fmt.Errorf("--pseudonym-key-file: %w", err)
+	}
+	if key = bytes.TrimSpace(key); len(key) < 16 {
+		return nil, fmt.Errorf("--pseudonym-key-file: the key must be 16 bytes or more")
+	}
+	return key, nil
 }

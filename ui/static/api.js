@@ -77,6 +77,8 @@ export function filterQuery(filters, extra = {}) {
 export const worklist = (filters, limit = 500, background = false) =>
   request('/worklist?' + filterQuery(filters, { limit }), { background });
 export const sections = () => request('/sections');
+// get reads any JSON route of the API (the stats page's).
+export const get = (path) => request(path);
 export const config = () => request('/config');
 
 function studyPath(study) {
