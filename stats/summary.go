@@ -27,18 +27,78 @@ func seconds(v float64) *Seconds {
 	return &s
 }
 
-// summarise describes the durations ds (seconds); it sorts ds.
+// summarise describes the durations ds (seconds); it reorders ds. The
+// percentiles are found by selection, not by sorting: each needs the
+// values at two ranks, which quickselect finds in linear time, and the
+// selections narrow (the median is within the p90's left part, which is
+// within the p95's).
 func summarise(ds []float64) Summary {
 	s := Summary{N: len(ds)}
 	if len(ds) == 0 {
 		return s
 	}
-	slices.Sort(ds)
-	s.Median = seconds(percentile(ds, 50))
-	s.P90 = seconds(percentile(ds, 90))
-	s.P95 = seconds(percentile(ds, 95))
-	s.Max = seconds(ds[len(ds)-1])
+	xs := ds
+	for _, p := range []struct {
+		pct float64
+		out **Seconds
+	}{{95, &s.P95}, {90, &s.P90}, {50, &s.Median}} {
+		h := float64(len(ds)-1) * p.pct / 100
+		lo := int(math.Floor(h))
+		a := selectRank(xs, lo)
+		v := a
+		if lo+1 < len(ds) && h > float64(lo) {
+			v += (h - float64(lo)) * (slices.Min(ds[lo+1:]) - a)
+		}
+		*p.out = seconds(v)
+		xs = ds[:lo+1] // every later rank is at or below lo
+	}
+	s.Max = seconds(slices.Max(ds))
 	return s
+}
+
+// selectRank reorders xs so that xs[k] is the value of rank k (from 0)
+// of xs sorted, with nothing greater before it and nothing less after
+// it, and returns it (Hoare's quickselect, median-of-three pivots; an
+// insertion sort below 16 values).
+func selectRank(xs []float64, k int) float64 {
+	lo, hi := 0, len(xs)-1
+	for hi-lo > 16 {
+		mid := lo + (hi-lo)/2
+		if xs[mid] < xs[lo] {
+			xs[mid], xs[lo] = xs[lo], xs[mid]
+		}
+		if xs[hi] < xs[lo] {
+			xs[hi], xs[lo] = xs[lo], xs[hi]
+		}
+		if xs[hi] < xs[mid] {
+			xs[hi], xs[mid] = xs[mid], xs[hi]
+		}
+		pivot := xs[mid]
+		i, j := lo, hi
+		for i <= j {
+			for xs[i] < pivot {
+				i++
+			}
+			for xs[j] > pivot {
+				j--
+			}
+			if i <= j {
+				xs[i], xs[j] = xs[j], xs[i]
+				i++
+				j--
+			}
+		}
+		switch {
+		case k <= j:
+			hi = j
+		case k >= i:
+			lo = i
+		default:
+			return xs[k]
+		}
+	}
+	slices.Sort(xs[lo : hi+1])
+	return xs[k]
 }
 
 // percentile returns the p-th percentile of the sorted values xs,
