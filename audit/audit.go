@@ -23,24 +23,25 @@ import (
 
 // Actions recorded.
 const (
-	SignIn          = "signin"           // Outcome ok or denied; Method password, oidc or token
-	SignOut         = "signout"          // the principal ended their session
-	SignOutAll      = "signout.all"      // an admin ended every session of Target
-	AccessDenied    = "access.denied"    // a principal was refused a route (Detail: the route)
-	WorklistView    = "worklist.view"    // the list was read (Detail: filters and count)
-	WorklistLive    = "worklist.live"    // a live feed (websocket) opened
-	StudyView       = "study.view"       // one study was read
-	Claim           = "claim"            // a claim (Detail: renew, override of X)
-	Release         = "release"          // a claim released (Detail: override of X)
-	Feedback        = "feedback"         // agree or disagree with an AI result (Target: result ID)
-	DeadLettersRead = "deadletters.read" // refused messages were read (Detail: count)
-	AuditRead       = "audit.read"       // the trail was read or exported
-	UserAdd         = "user.add"         // Target: the account
-	UserChange      = "user.change"      // Target: the account; Detail: what changed
-	RulesChange     = "rules.change"     // the triage rules were reloaded or changed
-	AlgorithmChange = "algorithm.change" // Target: the algorithm
-	PilotChange     = "pilot.change"     // an AI pilot defined, changed or ended (Target: its ID; Detail: the definition)
-	StatsExport     = "stats.export"     // the per-study CSV export, pseudonymised (Detail: the period and filters)
+	SignIn            = "signin"             // Outcome ok or denied; Method password, oidc or token
+	SignOut           = "signout"            // the principal ended their session
+	SignOutAll        = "signout.all"        // an admin ended every session of Target
+	AccessDenied      = "access.denied"      // a principal was refused a route (Detail: the route)
+	WorklistView      = "worklist.view"      // the list was read (Detail: filters and count)
+	WorklistLive      = "worklist.live"      // a live feed (websocket) opened
+	StudyView         = "study.view"         // one study was read
+	Claim             = "claim"              // a claim (Detail: renew, override of X)
+	Release           = "release"            // a claim released (Detail: override of X)
+	Feedback          = "feedback"           // agree or disagree with an AI result (Target: result ID)
+	DeadLettersRead   = "deadletters.read"   // refused messages were read (Detail: count)
+	AuditRead         = "audit.read"         // the trail was read or exported
+	UserAdd           = "user.add"           // Target: the account
+	UserChange        = "user.change"        // Target: the account; Detail: what changed
+	RulesChange       = "rules.change"       // the triage rules were reloaded or changed
+	AlgorithmChange   = "algorithm.change"   // Target: the algorithm
+	PilotChange       = "pilot.change"       // an AI pilot defined, changed or ended (Target: its ID; Detail: the definition)
+	StatsExport       = "stats.export"       // the per-study CSV export, pseudonymised (Detail: the period and filters)
+	DiscrepancyReview = "discrepancy.review" // an AI finding after the final report was reviewed (Target: result ID; Detail: the note)
 )
 
 // Outcomes.

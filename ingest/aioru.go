@@ -97,8 +97,11 @@ func (n *normaliser) aiEvents(m *hl7.Message, site string, msgAt time.Time) ([]w
 				last = &ai.Findings[len(ai.Findings)-1]
 			}
 		case "NTE":
-			if last != nil && last.Location == "" {
+			switch {
+			case last != nil && last.Location == "":
 				last.Location = seg.Field(3).Text()
+			case last == nil && cur != nil && cur.event.AI.Status == worklist.AIFailed && cur.event.AI.Reason == "":
+				cur.event.AI.Reason = seg.Field(3).Text() // why it failed
 			}
 		}
 	}
@@ -121,7 +124,10 @@ func (n *normaliser) aiEvents(m *hl7.Message, site string, msgAt time.Time) ([]w
 				f.Confidence, f.NoConfidence = sc.value, false
 			}
 		}
-		if len(ai.Findings) == 0 {
+		if ai.Status == worklist.AIFailed && ai.Reason == "" {
+			ai.Reason = "failed (no reason given)"
+		}
+		if len(ai.Findings) == 0 && ai.Status == "" {
 			return nil, &mapError{hl7.AckError{Segment: "OBX", Code: hl7.CodeRequiredFieldMissing,
 				Text: "AI result without a finding (an OBX with a presence: OBX-8 A or N, or a coded OBX-5)"}}
 		}
@@ -141,9 +147,19 @@ func (n *normaliser) oruResult(m *hl7.Message, seg hl7.Segment, site string, obr
 		id = m.Get("MSH-3") + "-" + m.ControlID() + "-" + strconv.Itoa(obr)
 	}
 	at := firstTime(n.time(seg.Field(22)), msgAt)
+	// OBR-25 (table 0123): I, S or O the AI platform has the study and
+	// works on it; X it could not produce a result (the reason in an NTE
+	// after the OBR).
+	var status worklist.AIStatus
+	switch strings.ToUpper(seg.Field(25).String()) {
+	case "I", "S", "O":
+		status = worklist.AIPending
+	case "X":
+		status = worklist.AIFailed
+	}
 	return &oruResult{
 		event: worklist.Event{Kind: worklist.AIResultReceived, Site: site, Accession: acc, At: at,
-			AI: &worklist.AIResult{ID: id, ProducedAt: at, Algorithm: triage.Algorithm{
+			AI: &worklist.AIResult{ID: id, ProducedAt: at, Status: status, Algorithm: triage.Algorithm{
 				ID: seg.Field(4).Component(1).String(), Name: seg.Field(4).Component(2).String()}}},
 		scores: map[string]score{},
 	}, nil

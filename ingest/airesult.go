@@ -30,6 +30,8 @@ type aiResultBody struct {
 	Accession  string            `json:"accession"`
 	Site       string            `json:"site"`
 	Algorithm  *algorithmBody    `json:"algorithm"`
+	Status     string            `json:"status"`
+	Reason     string            `json:"reason"`
 	Findings   []json.RawMessage `json:"findings"`
 	ProducedAt *string           `json:"producedAt"`
 }
@@ -107,14 +109,15 @@ func DecodeAIResult(body []byte, received time.Time) (worklist.Event, error) {
 	if err != nil {
 		return worklist.Event{}, invalid("producedAt", "producedAt must be an RFC 3339 time such as 2026-11-23T09:12:04+01:00")
 	}
-	if len(b.Findings) == 0 {
-		return worklist.Event{}, invalid("findings", "findings must list at least one finding")
+	status, err := resultStatus(b.Status, b.Reason, len(b.Findings))
+	if err != nil {
+		return worklist.Event{}, err
 	}
 	if len(b.Findings) > maxFindings {
 		return worklist.Event{}, invalid("findings", fmt.Sprintf("findings lists more than %d findings", maxFindings))
 	}
 	algo := triage.Algorithm{ID: b.Algorithm.ID, Name: b.Algorithm.Name, Version: b.Algorithm.Version, Vendor: b.Algorithm.Vendor}
-	r := &worklist.AIResult{ID: b.ID, Algorithm: algo, ProducedAt: produced, ReceivedAt: received}
+	r := &worklist.AIResult{ID: b.ID, Algorithm: algo, Status: status, Reason: strings.TrimSpace(b.Reason), ProducedAt: produced, ReceivedAt: received}
 	for i, raw := range b.Findings {
 		at := func(name string) string { return fmt.Sprintf("findings[%d].%s", i, name) }
 		var f findingBody
@@ -170,6 +173,36 @@ func DecodeAIResult(body []byte, received time.Time) (worklist.Event, error) {
 	// platform reused for another study must not hide that study's result.
 	return worklist.Event{Kind: worklist.AIResultReceived, Site: b.Site, Accession: b.Accession,
 		At: produced, Source: "ai:" + b.Accession + "|" + r.ID, AI: r}, nil
+}
+
+// resultStatus checks a result's status: "complete" (or none) with at
+// least one finding, "pending" without findings, "failed" with a reason
+// and without findings.
+func resultStatus(status, reason string, findings int) (worklist.AIStatus, error) {
+	switch strings.ToLower(strings.TrimSpace(status)) {
+	case "", "complete", "completed", "final":
+		if findings == 0 {
+			return "", invalid("findings", "findings must list at least one finding (or status must say pending or failed)")
+		}
+		return "", nil
+	case "pending", "received", "in-progress":
+		if findings > 0 {
+			return "", invalid("findings", "a pending result has no findings yet")
+		}
+		return worklist.AIPending, nil
+	case "failed", "error":
+		if findings > 0 {
+			return "", invalid("findings", "a failed result has no findings")
+		}
+		if strings.TrimSpace(reason) == "" {
+			return "", invalid("reason", "reason is required for a failed result: say why the study could not be processed")
+		}
+		if len(reason) > 512 {
+			return "", invalid("reason", "reason is longer than 512 characters")
+		}
+		return worklist.AIFailed, nil
+	}
+	return "", invalid("status", "status must be complete, pending or failed")
 }
 
 // findingCodes checks the code and codes of a finding: one of them is

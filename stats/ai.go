@@ -32,6 +32,11 @@ type AIPerformance struct {
 	// Discrepancies counts the studies whose first positive finding came
 	// after the final report.
 	Discrepancies int `json:"discrepancies"`
+	// Failed counts the studies it could not process (its last result said
+	// failed), Pending those whose result never came before the report;
+	// neither counts in Results.
+	Failed  int `json:"failed"`
+	Pending int `json:"pending"`
 	// Flagged is completed → final of the studies it flagged before their
 	// report; Unflagged the same of the comparable studies: those it read
 	// and did not flag. Difference is the difference of their medians
@@ -98,6 +103,14 @@ func AIPerformances(facts []worklist.Turnaround, f Filter, c *Calendar) []AIPerf
 			for _, k := range []key{{o.Algorithm, allStudies}, {o.Algorithm, t.Site}} {
 				a := get(k)
 				p := &a.p
+				if o.Failed || o.Pending {
+					if o.Failed {
+						p.Failed++
+					} else {
+						p.Pending++
+					}
+					continue
+				}
 				p.Results++
 				if o.Version != "" && !slices.Contains(p.Versions, o.Version) {
 					p.Versions = append(p.Versions, o.Version)

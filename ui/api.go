@@ -24,7 +24,7 @@ type Store interface {
 	List(ctx context.Context, q worklist.Query) (worklist.Page, error)
 	ClaimFor(ctx context.Context, site, acc string, r worklist.Reader, override bool) (*worklist.Study, error)
 	Release(ctx context.Context, site, acc, reader string, override bool) (*worklist.Study, error)
-	Feedback(ctx context.Context, site, acc, resultID, reader string, agree bool) (*worklist.Study, error)
+	Feedback(ctx context.Context, site, acc, resultID, reader, verdict, note string) (*worklist.Study, error)
 	DeadLetters(ctx context.Context, offset, limit int) ([]worklist.DeadLetter, int64, error)
 	Ping(ctx context.Context) error
 	changeFeed // for the websocket hub
@@ -227,6 +227,15 @@ func (s *Server) postAIResult(c *fiber.Ctx) error {
 	case out.Pending:
 		resp["status"] = "pending"
 		return c.Status(fiber.StatusAccepted).JSON(resp)
+	case len(out.Discrepancies) > 0:
+		// After the final report: to the discrepancy list, not the
+		// reading list.
+		resp["status"] = "discrepancy"
+		texts := make([]string, len(out.Discrepancies))
+		for i, d := range out.Discrepancies {
+			texts[i] = d.Text
+		}
+		resp["discrepancies"] = texts
 	default:
 		resp["status"] = "applied"
 		if out.Study != nil {
@@ -238,11 +247,15 @@ func (s *Server) postAIResult(c *fiber.Ctx) error {
 }
 
 // feedbackBody is the JSON of feedback on an AI result; the reader is the
-// principal signed in.
+// principal signed in. Verdict is agree, disagree or not-assessable (IHE
+// AIRAI's accept, reject, supplement); agree (true or false) is the older
+// form of the first two.
 type feedbackBody struct {
 	Site      string `json:"site"`
 	Accession string `json:"accession"`
+	Verdict   string `json:"verdict"`
 	Agree     *bool  `json:"agree"`
+	Note      string `json:"note"`
 }
 
 func (s *Server) postFeedback(c *fiber.Ctx) error {
@@ -255,8 +268,21 @@ func (s *Server) postFeedback(c *fiber.Ctx) error {
 			return invalid(f.name, f.name+" is required")
 		}
 	}
-	if b.Agree == nil {
-		return invalid("agree", "agree is required (true or false)")
+	verdict := b.Verdict
+	switch {
+	case verdict == "" && b.Agree == nil:
+		return invalid("verdict", "verdict is required: agree, disagree or not-assessable")
+	case verdict == "" && *b.Agree:
+		verdict = worklist.VerdictAgree
+	case verdict == "":
+		verdict = worklist.VerdictDisagree
+	}
+	v, ok := worklist.ParseVerdict(verdict)
+	if !ok {
+		return invalid("verdict", "verdict must be agree, disagree or not-assessable")
+	}
+	if len(b.Note) > 2000 {
+		return invalid("note", "note is longer than 2,000 characters")
 	}
 	p := principalOf(c)
 	if s.allowedSections(p) != nil {
@@ -269,15 +295,11 @@ func (s *Server) postFeedback(c *fiber.Ctx) error {
 		}
 	}
 	id := param(c, "id")
-	st, err := s.store.Feedback(c.UserContext(), b.Site, b.Accession, id, p.Name, *b.Agree)
+	st, err := s.store.Feedback(c.UserContext(), b.Site, b.Accession, id, p.Name, v, b.Note)
 	if err != nil {
 		return err
 	}
-	verdict := "disagree"
-	if *b.Agree {
-		verdict = "agree"
-	}
-	s.record(c, audit.Entry{Action: audit.Feedback, Outcome: audit.OK, Site: b.Site, Accession: b.Accession, Target: id, Detail: verdict})
+	s.record(c, audit.Entry{Action: audit.Feedback, Outcome: audit.OK, Site: b.Site, Accession: b.Accession, Target: id, Detail: v})
 	return c.JSON(st)
 }
 

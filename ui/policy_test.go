@@ -98,6 +98,7 @@ func TestRoutePolicies(t *testing.T) {
 		"POST /api/v1/studies/:site/:accession/claim":   {path: "/api/v1/studies/ZHWEST/W1/claim", body: `{"override":true}`},
 		"POST /api/v1/studies/:site/:accession/release": {path: "/api/v1/studies/ZHWEST/W2/release", body: `{}`},
 		"POST /api/v1/ai-results/:id/feedback":          {path: "/api/v1/ai-results/r-1/feedback", body: `{"site":"ZHWEST","accession":"W1","agree":true}`},
+		"GET /api/v1/discrepancies":                     {path: "/api/v1/discrepancies"},
 		"POST /api/v1/ai-results":                       {path: "/api/v1/ai-results", body: string(readFile(t, "ai/pe_positive.json"))},
 		"GET /fhir/metadata":                            {path: "/fhir/metadata"},
 		"POST /fhir/Observation":                        {path: "/fhir/Observation", body: string(readFile(t, "ai/pe/aidoc.fhir.json"))},
@@ -116,6 +117,11 @@ func TestRoutePolicies(t *testing.T) {
 		"GET /api/v1/pilots/:id":                        {path: "/api/v1/pilots/pe"},
 		"POST /api/v1/pilots/:id":                       {path: "/api/v1/pilots/pe2", body: pilotJSON("pe2", "2030-01-01T00:00:00Z", -30)},
 		"POST /api/v1/pilots/:id/end":                   {path: "/api/v1/pilots/pe/end", body: `{}`},
+		"GET /api/v1/algorithms":                        {path: "/api/v1/algorithms"},
+		"GET /api/v1/algorithms/:id":                    {path: "/api/v1/algorithms/aidoc-pe"},
+		"GET /api/v1/algorithms/:id/history":            {path: "/api/v1/algorithms/aidoc-pe/history"},
+		"GET /api/v1/algorithms/:id/feedback":           {path: "/api/v1/algorithms/aidoc-pe/feedback"},
+		"POST /api/v1/algorithms/:id":                   {path: "/api/v1/algorithms/aidoc-pe", body: `{"minConfidence":0.6,"why":"policy test"}`},
 		"GET /api/v1/dead-letters":                      {path: "/api/v1/dead-letters"},
 		"GET /api/v1/users":                             {path: "/api/v1/users"},
 		"POST /api/v1/users/:name/signout":              {path: "/api/v1/users/lokaal/signout", body: `{}`},
@@ -129,6 +135,7 @@ func TestRoutePolicies(t *testing.T) {
 	// caller only to be neither.
 	guardOnly := map[string]string{
 		"GET /api/v1/whatif": "no turnaround records in this store",
+		"POST /api/v1/discrepancies/:site/:accession/:result/review": "no discrepancy here (TestDiscrepancyAfterFinalReport reviews one)",
 	}
 	for _, r := range e.srv.table {
 		key := r.method + " " + r.path

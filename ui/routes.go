@@ -53,7 +53,10 @@ func (s *Server) routes(h handlers) []route {
 		onGet("/api/v1/studies/:site/:accession", access.Reader, "one study", s.getStudy),
 		onPost("/api/v1/studies/:site/:accession/claim", access.Reader, "claim a study to read it (a lease), or take it over", s.postClaim),
 		onPost("/api/v1/studies/:site/:accession/release", access.Reader, "release a claim", s.postRelease),
-		onPost("/api/v1/ai-results/:id/feedback", access.Reader, "a reader agrees or disagrees with an AI result", s.postFeedback),
+		onPost("/api/v1/ai-results/:id/feedback", access.Reader, "a reader's verdict on an AI result: agree, disagree or not assessable, with a note", s.postFeedback),
+
+		onGet("/api/v1/discrepancies", access.Reader, "AI findings that came after the final report and would have moved the study: for the reporting radiologist to review", s.getDiscrepancies),
+		onPost("/api/v1/discrepancies/:site/:accession/:result/review", access.Reader, "mark an AI finding after the final report reviewed, with a note", s.postReviewDiscrepancy),
 
 		onPost("/api/v1/ai-results", access.IntegrationOnly, "an AI platform's result for a study (JSON)", s.postAIResult),
 		onGet("/fhir/metadata", access.IntegrationOnly, "the FHIR base's CapabilityStatement: what it takes (no patient data)", h.fhirMetadata),
@@ -77,6 +80,14 @@ func (s *Server) routes(h handlers) []route {
 		onGet("/api/v1/pilots/:id", access.ManagerOnly, "one AI pilot: before versus during, and the verdict", s.getPilot),
 		onPost("/api/v1/pilots/:id", access.AdminOnly, "define an AI pilot, or change it before it starts (audited)", s.postPilot),
 		onPost("/api/v1/pilots/:id/end", access.AdminOnly, "end an AI pilot (audited)", s.postPilotEnd),
+
+		// The algorithm registry: the AI officer (a manager) reads it, an
+		// admin changes it; no patient data.
+		onGet("/api/v1/algorithms", access.ManagerOnly, "the AI algorithm registry: each algorithm seen, recorded or in the rules file, with its policy", s.getAlgorithms),
+		onGet("/api/v1/algorithms/:id", access.ManagerOnly, "one AI algorithm of the registry", s.getAlgorithm),
+		onGet("/api/v1/algorithms/:id/history", access.ManagerOnly, "the changes of an AI algorithm's record: who, when, why, before, after", s.getAlgorithmHistory),
+		onGet("/api/v1/algorithms/:id/feedback", access.ManagerOnly, "the readers' verdicts (agree, disagree, not assessable) on an AI algorithm's results, with their notes", s.getAlgorithmFeedback),
+		onPost("/api/v1/algorithms/:id", access.AdminOnly, "change an AI algorithm's record: approval, modes per site, threshold, intended use, regulatory status; applied on every instance", s.postAlgorithm),
 
 		onGet("/api/v1/dead-letters", access.AdminOnly, "refused messages, which hold patient data", s.getDeadLetters),
 		onGet("/api/v1/users", access.AdminOnly, "the local accounts (never their password hashes)", s.getUsers),

@@ -74,10 +74,35 @@ type Report struct {
 
 // An AIResult is one result of an AI algorithm for a study.
 type AIResult struct {
-	ID         string            `json:"id"`
-	Algorithm  triage.Algorithm  `json:"algorithm"`
+	ID        string           `json:"id"`
+	Algorithm triage.Algorithm `json:"algorithm"`
+	// Status is empty for a result with findings; AIPending when the AI
+	// platform took the study and its result is still to come, AIFailed
+	// (with Reason) when it could not process it, so that nobody waits
+	// for a result that will not come.
+	Status     AIStatus          `json:"status,omitempty"`
+	Reason     string            `json:"reason,omitempty"`
 	Findings   []triage.Finding  `json:"findings"`
 	ProducedAt time.Time         `json:"producedAt"`
 	ReceivedAt time.Time         `json:"receivedAt,omitzero"`
-	Feedback   map[string]string `json:"feedback,omitempty"` // reader -> agree | disagree
+	Feedback   map[string]string `json:"feedback,omitempty"` // reader -> agree | disagree | not-assessable
+	Notes      map[string]string `json:"notes,omitempty"`    // reader -> the note with their verdict
+}
+
+// An AIStatus says where an AI platform is with a study.
+type AIStatus string
+
+// The statuses of an AI result; a result with findings has none.
+const (
+	AIPending AIStatus = "pending"
+	AIFailed  AIStatus = "failed"
+)
+
+// An AIState is where one algorithm is with a study: its last result
+// said pending or failed. A result with findings after it ends the state.
+type AIState struct {
+	Algorithm triage.Algorithm `json:"algorithm"`
+	Status    AIStatus         `json:"status"`
+	Reason    string           `json:"reason,omitempty"`
+	Since     time.Time        `json:"since"` // when that result was received
 }

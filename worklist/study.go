@@ -4,6 +4,8 @@ import (
 	"cmp"
 	"fmt"
 	"reflect"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/voorrang/voorrang/triage"
@@ -64,7 +66,10 @@ type Study struct {
 	OrderUpdatedAt time.Time `json:"orderUpdatedAt,omitzero"`
 
 	Results []AIResult `json:"results,omitempty"`
-	Claim   *Claim     `json:"claim,omitempty"`
+	// AIStates lists the algorithms whose last result for the study said
+	// pending or failed; it follows from Results and is not stored.
+	AIStates []AIState `json:"aiStates,omitempty"`
+	Claim    *Claim    `json:"claim,omitempty"`
 	// FirstClaimedAt is when a reader first claimed the study (turnaround).
 	FirstClaimedAt time.Time `json:"firstClaimedAt,omitzero"`
 
@@ -252,6 +257,29 @@ func (s *Study) Refresh(rules *triage.Rules, now time.Time) {
 		s.Rank = rules.Rank(s.Facts(), now)
 	}
 	s.SortKey = s.Place().Key()
+	s.AIStates = s.aiStates()
+}
+
+// aiStates returns the algorithms whose last result said pending or
+// failed, in the order their results came.
+func (s *Study) aiStates() []AIState {
+	var states []AIState
+	for _, r := range s.Results {
+		i := slices.IndexFunc(states, func(st AIState) bool { return strings.EqualFold(st.Algorithm.ID, r.Algorithm.ID) })
+		if r.Status == "" {
+			if i >= 0 {
+				states = slices.Delete(states, i, i+1)
+			}
+			continue
+		}
+		st := AIState{Algorithm: r.Algorithm, Status: r.Status, Reason: r.Reason, Since: r.ReceivedAt}
+		if i >= 0 {
+			states[i] = st
+		} else {
+			states = append(states, st)
+		}
+	}
+	return states
 }
 
 // ReadyAt returns when the study became ready to read: the exam's
@@ -276,6 +304,7 @@ func (s *Study) Rerank(rules *triage.Rules, now time.Time) {
 		s.SortKey = s.Place().Key()
 	}
 	s.Rank = rules.Rank(s.Facts(), now)
+	s.AIStates = s.aiStates()
 }
 
 // Facts returns what triage ranks the study by.
@@ -299,6 +328,7 @@ func (s *Study) equal(o *Study) bool {
 	a, b := *s, *o
 	a.Rank, b.Rank = triage.Rank{}, triage.Rank{}
 	a.SortKey, b.SortKey = "", ""
+	a.AIStates, b.AIStates = nil, nil
 	a.Results, b.Results = nil, nil
 	a.Claim, b.Claim = nil, nil
 	return reflect.DeepEqual(a, b) && len(s.Results) == len(o.Results)

@@ -73,6 +73,11 @@ type AIOutcome struct {
 	// final report: a finding the report may have missed, for the
 	// discrepancy list rather than the reading list.
 	Discrepancy bool `json:"discrepancy,omitempty"`
+	// Failed is true when its last result for the study said it could not
+	// process it; Pending when its last result said pending, and nothing
+	// came before the study closed.
+	Failed  bool `json:"failed,omitempty"`
+	Pending bool `json:"pending,omitempty"`
 }
 
 // Feedback verdicts on an AI result, as stored in AIResult.Feedback.
@@ -135,6 +140,11 @@ func newTurnaround(st *Study, rules *triage.Rules, now time.Time) Turnaround {
 			}
 		}
 		t.FirstAIAt = earliest(t.FirstAIAt, r.ReceivedAt)
+	}
+	for _, state := range st.aiStates() {
+		if i := slices.IndexFunc(t.AI, func(a AIOutcome) bool { return a.Algorithm == state.Algorithm.ID }); i >= 0 {
+			t.AI[i].Failed, t.AI[i].Pending = state.Status == AIFailed, state.Status == AIPending
+		}
 	}
 	for i := range t.AI {
 		a := &t.AI[i]

@@ -107,4 +107,8 @@ type Outcome struct {
 	// Position is the change feed position of the change, if one was
 	// recorded.
 	Position string
+	// Discrepancies are the findings of an AI result that came after the
+	// study's final report and would have moved it: they went to the
+	// discrepancy list.
+	Discrepancies []Discrepancy
 }

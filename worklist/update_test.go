@@ -446,25 +446,30 @@ func TestClaims(t *testing.T) {
 func TestFeedback(t *testing.T) {
 	st := &worklist.Study{Site: "ZHWEST", Accession: "W1", Results: []worklist.AIResult{{ID: "r1"}}}
 	for i, s := range []struct {
-		id, reader string
-		agree      bool
-		changed    bool
-		err        error
+		id, reader, verdict, note string
+		changed                   bool
+		err                       error
 	}{
-		{"r1", "jansen", true, true, nil},
-		{"r1", "jansen", true, false, nil},
-		{"r1", "jansen", false, true, nil},
-		{"r1", "de Boer", true, true, nil},
-		{"r9", "jansen", true, false, worklist.ErrNotFound},
-		{"r1", "", true, false, worklist.ErrInvalid},
+		{"r1", "jansen", "agree", "", true, nil},
+		{"r1", "jansen", "agree", "", false, nil},
+		{"r1", "jansen", "disagree", "", true, nil},
+		{"r1", "jansen", "disagree", "vessel, not embolus", true, nil},
+		{"r1", "de Boer", "accept", "", true, nil},
+		{"r1", "visser", "not-assessable", "motion artefacts", true, nil},
+		{"r1", "visser", "maybe", "", false, worklist.ErrInvalid},
+		{"r9", "jansen", "agree", "", false, worklist.ErrNotFound},
+		{"r1", "", "agree", "", false, worklist.ErrInvalid},
 	} {
-		changed, _, err := worklist.GiveFeedback(s.id, s.reader, s.agree)(st, t0)
+		changed, _, err := worklist.GiveFeedback(s.id, s.reader, s.verdict, s.note)(st, t0)
 		if changed != s.changed || !errors.Is(err, s.err) {
 			t.Errorf("%d: changed %v err %v; want %v %v", i, changed, err, s.changed, s.err)
 		}
 	}
-	if got := fmt.Sprint(st.Results[0].Feedback); got != "map[de Boer:agree jansen:disagree]" {
+	if got := fmt.Sprint(st.Results[0].Feedback); got != "map[de Boer:agree jansen:disagree visser:not-assessable]" {
 		t.Errorf("feedback %s", got)
+	}
+	if got := fmt.Sprint(st.Results[0].Notes); got != "map[jansen:vessel, not embolus visser:motion artefacts]" {
+		t.Errorf("notes %s", got)
 	}
 }
 

@@ -211,6 +211,10 @@ func newService(ctx context.Context, cfg serveConfig, log *slog.Logger) (*servic
 	s.store = redisstore.New(rdb, redisstore.Options{Rules: rules, ClaimTTL: cfg.claimTTL, Logger: log, Prefix: cfg.keyPrefix, Now: cfg.now,
 		ClosedTTL: cfg.closedTTL, Retention: cfg.retention, WaitReplicas: cfg.waitReplicas, WaitTimeout: cfg.waitTimeout,
 		Section: func(st *worklist.Study) string { return ui.SectionOf(sections, st) }})
+	if _, err := s.store.ReloadAlgorithms(ctx); err != nil {
+		// The watcher tries again; until then the rules file's policies apply.
+		log.Warn("voorrang: the algorithm registry was not read", "err", err)
+	}
 	if s.mllpLn, err = net.Listen("tcp", cfg.mllpAddr); err != nil {
 		closeStore()
 		return nil, fmt.Errorf("MLLP: %w", err)
@@ -329,7 +333,8 @@ func (s *service) run(ctx context.Context) error {
 		s.store.RunEscalations(escCtx, 0)
 	}()
 
-	// Rules published by any instance apply here too.
+	// Rules published by any instance, and the algorithm registry's
+	// changes, apply here too.
 	rulesCtx, stopRules := context.WithCancel(ctx)
 	rulesDone := make(chan struct{})
 	go func() {

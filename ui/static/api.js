@@ -95,3 +95,18 @@ export const claim = (study, override = false, background = false) =>
 
 export const release = (study, override = false) =>
   request(studyPath(study) + '/release', { method: 'POST', body: JSON.stringify({ override }) });
+
+// feedback records the reader's verdict on an AI result: agree, disagree
+// or not-assessable, with an optional note.
+export const feedback = (study, resultId, verdict, note = '') =>
+  request('/ai-results/' + encodeURIComponent(resultId) + '/feedback', {
+    method: 'POST', body: JSON.stringify({ site: study.site, accession: study.accession, verdict, note }),
+  });
+
+// discrepancies lists the open AI findings after a final report.
+export const discrepancies = (background = false) => request('/discrepancies', { background });
+
+export const reviewDiscrepancy = (d, note = '') =>
+  request('/discrepancies/' + [d.site, d.accession, d.resultId].map(encodeURIComponent).join('/') + '/review', {
+    method: 'POST', body: JSON.stringify({ note }),
+  });

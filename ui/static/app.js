@@ -10,6 +10,7 @@ import { Filters } from './filters.js';
 import { Alerts } from './alerts.js';
 import { ClaimKeeper } from './claims.js';
 import { bindKeys } from './keyboard.js';
+import { Discrepancies } from './discrepancies.js';
 
 const $ = id => document.getElementById(id);
 
@@ -243,6 +244,23 @@ async function takeOver(study) {
   await claim(study, true);
 }
 
+// giveFeedback sends the reader's verdict on an AI result, with the note
+// typed beside the buttons.
+async function giveFeedback(study, button) {
+  const { result, verdict } = button.dataset;
+  const box = button.closest('details');
+  const input = box && box.querySelector('.fb-note');
+  const note = input ? input.value.trim() : '';
+  try {
+    const st = await api.feedback(study, result, verdict, note);
+    if (box) box.open = false;
+    list.upsert(st);
+    say('Feedback on ' + study.accession + ': ' + verdict.replace('-', ' ') + (note ? ' (with a note)' : ''));
+  } catch (e) {
+    say('Could not send feedback on ' + study.accession + ': ' + e.message);
+  }
+}
+
 async function refresh(study) {
   try {
     list.upsert(await api.study(study));
@@ -338,6 +356,7 @@ $('list').addEventListener('click', e => {
     case 'claim': claim(study); break;
     case 'release': release(study); break;
     case 'override': takeOver(study); break;
+    case 'feedback': giveFeedback(study, control); break;
   }
 });
 $('list').addEventListener('focusin', e => {
@@ -425,6 +444,7 @@ state.pacsTemplate = (config && config.pacsUrlTemplate) || '';
 keeper.setTTL(config && config.claimTtlSeconds);
 showSummary();
 conn.start();
+new Discrepancies($('discrepancies'), say).start();
 setInterval(() => {
   showConn();
   list.tick();

@@ -65,7 +65,7 @@ export class Row {
     setText(e.proc, study.procedureText || study.procedureCode || '');
     setAttr(e.proc, 'title', study.procedureText || null);
 
-    this.updateBadges(study);
+    this.updateBadges(study, ctx.me);
     this.updateReasons(rank.reasons || []);
     this.updateClaim(study, ctx);
 
@@ -90,12 +90,21 @@ export class Row {
     setAttr(e.claimBtn, 'aria-label', text + ' ' + study.accession);
   }
 
-  updateBadges(study) {
+  // updateBadges shows a badge per AI finding that is shown, each with the
+  // reader's feedback on its result (agree, disagree, not assessable, and
+  // a note), and the algorithms whose result is pending or failed.
+  updateBadges(study, me) {
     const list = fmt.findings(study);
-    const sig = JSON.stringify(list.map(x => [x.tier, x.reason.code, x.reason.text, x.finding.code, x.finding.display, x.finding.viewerUrl]));
+    const states = study.aiStates || [];
+    const mine = id => {
+      const r = (study.results || []).find(x => x.id === id) || {};
+      return [(r.feedback || {})[me] || '', (r.notes || {})[me] || ''];
+    };
+    const sig = JSON.stringify([list.map(x => [x.tier, x.reason.code, x.reason.text, x.finding.code, x.finding.display, x.finding.viewerUrl, mine(x.resultId)]),
+      states.map(st => [st.algorithm.id, st.status, st.reason])]);
     if (sig === this.badgesSig) return;
     this.badgesSig = sig;
-    const items = list.map(({ finding: f, algorithm: alg, tier, reason }) => {
+    const items = list.map(({ finding: f, algorithm: alg, tier, reason, resultId }) => {
       const title = [
         reason.text,
         alg ? [alg.name, alg.version, alg.vendor && '(' + alg.vendor + ')'].filter(Boolean).join(' ') : '',
@@ -106,8 +115,18 @@ export class Row {
       const inner = f.viewerUrl && /^https?:/i.test(f.viewerUrl)
         ? h('a', { href: f.viewerUrl, target: '_blank', rel: 'noopener noreferrer', title: title + ' · open in the AI viewer' }, ...label)
         : h('span', { title }, ...label);
-      return h('li', { class: 'badge tier-' + tier + (reason.code === 'ai-outside-use' ? ' warn' : '') }, inner);
+      return h('li', { class: 'badge tier-' + tier + (reason.code === 'ai-outside-use' ? ' warn' : '') },
+        inner, feedbackControl(resultId, f.display || f.code, ...mine(resultId)));
     });
+    for (const st of states) {
+      const name = st.algorithm.name || st.algorithm.id;
+      const text = st.status === 'failed' ? name + ' failed' : name + ' pending';
+      const title = st.status === 'failed'
+        ? 'The AI could not process this study' + (st.reason ? ': ' + st.reason : '') + '. No result will come.'
+        : 'The AI platform has this study since ' + fmt.clock(st.since) + '; its result is still to come.';
+      items.push(h('li', { class: 'badge ai-state ai-' + st.status },
+        h('span', { title }, h('span', { class: 'finding', text }), h('span', { class: 'tier', text: st.status === 'failed' ? 'no result' : 'AI result to come' }))));
+    }
     this.e.badges.replaceChildren(...items);
     this.e.badges.hidden = items.length === 0;
   }
@@ -119,4 +138,20 @@ export class Row {
     this.e.reasons.replaceChildren(...reasons.map(r => h('li', { class: 'reason reason-' + r.code, text: r.text })));
     this.e.why.hidden = reasons.length === 0;
   }
+}
+
+const VERDICTS = [['agree', 'Agree', '✓'], ['disagree', 'Disagree', '✗'], ['not-assessable', 'Not assessable', '?']];
+
+// feedbackControl is a badge's feedback: the reader's verdict on the AI
+// result, and a note, sent with a verdict button (data-action feedback).
+function feedbackControl(resultId, what, verdict, note) {
+  const given = VERDICTS.find(v => v[0] === verdict);
+  const buttons = VERDICTS.map(([v, label, sign]) => h('button', {
+    type: 'button', class: 'fb-verdict fb-' + v, 'data-action': 'feedback', 'data-result': resultId, 'data-verdict': v,
+    'aria-pressed': String(v === verdict), title: label + ': ' + what, text: sign + ' ' + label,
+  }));
+  const input = h('input', { type: 'text', class: 'fb-note', maxlength: '2000', placeholder: 'note (optional)', 'aria-label': 'Note on ' + what, value: note });
+  return h('details', { class: 'fb' + (given ? ' given fb-is-' + verdict : '') },
+    h('summary', { title: 'Your feedback on this AI result', text: given ? given[2] + ' you' : 'feedback' }),
+    h('span', { class: 'fb-body' }, ...buttons, input));
 }

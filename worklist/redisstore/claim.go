@@ -33,12 +33,19 @@ func (s *Store) Release(ctx context.Context, site, acc, reader string, override 
 	return out.Study, nil
 }
 
-// Feedback records whether reader agrees with an AI result of a study,
-// as worklist.GiveFeedback says.
-func (s *Store) Feedback(ctx context.Context, site, acc, resultID, reader string, agree bool) (*worklist.Study, error) {
-	out, err := s.mutate(ctx, mutation{site: site, acc: acc, edit: worklist.GiveFeedback(resultID, reader, agree)})
+// Feedback records a reader's verdict (agree, disagree, not-assessable)
+// on an AI result of a study, with an optional note, as
+// worklist.GiveFeedback says; a new verdict also goes to its algorithm's
+// feedback log in the registry, for the AI officer.
+func (s *Store) Feedback(ctx context.Context, site, acc, resultID, reader, verdict, note string) (*worklist.Study, error) {
+	out, err := s.mutate(ctx, mutation{site: site, acc: acc, edit: worklist.GiveFeedback(resultID, reader, verdict, note)})
 	if err != nil {
 		return nil, fmt.Errorf("feedback on %s: %w", resultID, err)
+	}
+	if out.Changed && out.Study != nil {
+		if err := s.logFeedback(ctx, out.Study, resultID, reader); err != nil {
+			s.opts.Logger.Warn("registry: feedback was not logged", "err", err)
+		}
 	}
 	return out.Study, nil
 }

@@ -32,7 +32,8 @@ import (
 //	         first AI result, first flag, first claim, preliminary, final,
 //	         corrected, cancelled
 //	uvarint  number of AI outcomes, then each: string algorithm, string
-//	         version, byte flags (1 positive, 2 discrepancy), byte band,
+//	         version, byte flags (1 positive, 2 discrepancy, 4 failed, 8 pending
+//	         at close), byte band,
 //	         varint at − base, varint flag − base (when positive), uvarint
 //	         agree, disagree, not assessable
 //
@@ -91,6 +92,12 @@ func appendFact(b []byte, t *worklist.Turnaround, base time.Time) []byte {
 		}
 		if a.Discrepancy {
 			flags |= 2
+		}
+		if a.Failed {
+			flags |= 4
+		}
+		if a.Pending {
+			flags |= 8
 		}
 		body = append(body, flags, byte(a.Band))
 		body = binary.AppendVarint(body, a.At.Unix()-b0)
@@ -213,7 +220,7 @@ func (d *factDecoder) decode(rec []byte, t *worklist.Turnaround) error {
 			a := &t.AI[i]
 			a.Algorithm, a.Version = r.string(), r.string()
 			flags := r.byte()
-			a.Positive, a.Discrepancy = flags&1 != 0, flags&2 != 0
+			a.Positive, a.Discrepancy, a.Failed, a.Pending = flags&1 != 0, flags&2 != 0, flags&4 != 0, flags&8 != 0
 			a.Band = triage.Band(r.byte())
 			a.At = time.Unix(base+r.varint(), 0).UTC()
 			if a.Positive {

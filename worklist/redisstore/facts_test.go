@@ -81,7 +81,7 @@ func TestTurnaroundRecords(t *testing.T) {
 	}
 
 	// Feedback after the report makes the latest record.
-	if _, err := s.Feedback(ctx, "ZHWEST", "W1", "r1", "Jansen", false); err != nil {
+	if _, err := s.Feedback(ctx, "ZHWEST", "W1", "r1", "Jansen", worklist.VerdictDisagree, ""); err != nil {
 		t.Fatal(err)
 	}
 	if w1 := turnarounds(t, s, t0, t0.Add(24*h))["ZHWEST/W1"]; len(w1.AI) != 1 || w1.AI[0].Disagree != 1 {

@@ -55,6 +55,10 @@ func (k keys) closed(site, acc string) string { return k.tag(site) + "closed:" +
 // became ready to read (Unix milliseconds): the backlog's age.
 func (k keys) waiting(site string) string { return k.tag(site) + "waiting" }
 
+// discrepancies is a hash of the site's AI findings after the final
+// report: accession|result ID -> []worklist.Discrepancy JSON.
+func (k keys) discrepancies(site string) string { return k.tag(site) + "discrepancies" }
+
 // audit is the site's audit trail (claims, overrides, views).
 func (k keys) audit(site string) string { return k.tag(site) + "audit" }
 
@@ -71,6 +75,34 @@ func (k keys) rulesChanged() string { return k.prefix + "rules:changed" }
 
 // deadLetters is the list of refused messages.
 func (k keys) deadLetters() string { return k.prefix + "deadletters" }
+
+// The algorithm registry's keys share the hash tag {algorithms}, so
+// that a change of a record, the registry's version and the record's
+// history are written by one script.
+func (k keys) algorithms() string { return k.prefix + "{algorithms}:" }
+
+// algorithmRecords is a hash: algorithm ID -> worklist.AlgorithmRecord JSON.
+func (k keys) algorithmRecords() string { return k.algorithms() + "records" }
+
+// algorithmVersion counts the changes of the records: every instance polls
+// it, and applies the records again when it differs from the version it
+// ranks by.
+func (k keys) algorithmVersion() string { return k.algorithms() + "version" }
+
+// algorithmHistory lists an algorithm's record changes
+// (worklist.AlgorithmChange JSON), newest first.
+func (k keys) algorithmHistory(id string) string { return k.algorithms() + "history:" + id }
+
+// algorithmSeen is a hash of what was seen of an algorithm: vendor, name,
+// version, first, last (Unix ms), results, v:VERSION and u:CODE counts.
+func (k keys) algorithmSeen(id string) string { return k.algorithms() + "seen:" + id }
+
+// algorithmFeedback lists the readers' verdicts on an algorithm's results
+// (worklist.Feedback JSON), newest first.
+func (k keys) algorithmFeedback(id string) string { return k.algorithms() + "feedback:" + id }
+
+// algorithmIDs is the set of the IDs of the algorithms seen.
+func (k keys) algorithmIDs() string { return k.algorithms() + "ids" }
 
 // validID reports whether s may be a site or accession: 1 to 64 printable
 // characters without braces, which would break the hash tag.

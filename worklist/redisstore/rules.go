@@ -79,7 +79,7 @@ func (s *Store) useRules(r *triage.Rules, v int64) {
 		return
 	}
 	s.rulesVersion = v
-	s.rules.Store(r)
+	s.SetRules(r) // with the algorithm registry's policies over them
 }
 
 // RulesVersion is the version of the published rules in force here; 0
@@ -90,9 +90,10 @@ func (s *Store) RulesVersion() int64 {
 	return s.rulesVersion
 }
 
-// WatchRules applies rules published by any store on this Redis until
-// ctx ends: at once when announced, and every interval in case an
-// announcement was missed (a subscription is lost with a failover).
+// WatchRules applies rules published by any store on this Redis, and the
+// algorithm registry's changes, until ctx ends: at once when announced,
+// and every interval in case an announcement was missed (a subscription
+// is lost with a failover).
 // Zero means every 5 seconds.
 func (s *Store) WatchRules(ctx context.Context, every time.Duration) {
 	if every <= 0 {
@@ -116,6 +117,13 @@ func (s *Store) WatchRules(ctx context.Context, every time.Duration) {
 			s.opts.Logger.Warn("rules: the published rules were not applied; the rules in force stay", "err", err)
 		case changed:
 			s.opts.Logger.Info("rules: applied the published rules", "version", s.RulesVersion())
+		}
+		// The algorithm registry's changes are announced on the same
+		// channel.
+		if err == nil {
+			if _, err := s.ReloadAlgorithms(ctx); err != nil && !errors.Is(err, context.Canceled) {
+				s.opts.Logger.Warn("registry: the algorithms' records were not applied; the policies in force stay", "err", err)
+			}
 		}
 	}
 }

@@ -29,18 +29,27 @@ var (
 // A Store keeps studies in Redis. It is safe for concurrent use, also by
 // several processes on one Redis.
 type Store struct {
-	rdb   redis.UniversalClient
-	keys  keys
+	rdb  redis.UniversalClient
+	keys keys
+	// rules are the rules in force: base with the registry's policies.
 	rules atomic.Pointer[triage.Rules]
 	// rulesVersion is the version of the published rules in force (0: the
 	// store's own); rulesMu orders it with rules.
 	rulesMu      sync.Mutex
 	rulesVersion int64
-	opts         Options
-	apply        *redis.Script
-	pend         *redis.Script
-	cache        *studyCache
-	days         *dayCache // decoded turnaround records (facts.go)
+	// registry guards base, the rules in force before the algorithm
+	// registry's policies, and the policies it last applied over them.
+	registry struct {
+		sync.Mutex
+		base     *triage.Rules
+		version  int64
+		policies map[string]triage.Policy
+	}
+	opts  Options
+	apply *redis.Script
+	pend  *redis.Script
+	cache *studyCache
+	days  *dayCache // decoded turnaround records (facts.go)
 	// sites holds when this store last recorded each site in the sites
 	// set, to spare a round trip for each new study. The set lives outside
 	// the sites' hash tags, so the script cannot write it.
@@ -135,15 +144,23 @@ func New(rdb redis.UniversalClient, opts Options) *Store {
 	if rules == nil {
 		rules = triage.DefaultRules()
 	}
+	s.registry.base = rules
 	s.rules.Store(rules)
 	return s
 }
 
-// SetRules replaces the triage rules; studies are ranked by them from
-// their next change on (and every read re-ranks for display).
-func (s *Store) SetRules(r *triage.Rules) { s.rules.Store(r) }
+// SetRules replaces the triage rules (the algorithm registry's policies
+// still apply over them); studies are ranked by them from their next
+// change on (and every read re-ranks for display).
+func (s *Store) SetRules(r *triage.Rules) {
+	s.registry.Lock()
+	defer s.registry.Unlock()
+	s.registry.base = r
+	s.rules.Store(r.WithPolicies(s.registry.version, s.registry.policies))
+}
 
-// Rules returns the triage rules in force.
+// Rules returns the triage rules in force: those set or published, with
+// the algorithm registry's policies over them.
 func (s *Store) Rules() *triage.Rules { return s.rules.Load() }
 
 // Ping reports whether Redis answers.
@@ -181,6 +198,19 @@ func (s *Store) Apply(ctx context.Context, e worklist.Event, ack []byte) (workli
 	}
 	if err := s.replicated(ctx, dedupe); err != nil {
 		return worklist.Outcome{}, err
+	}
+	if e.AI != nil && out.Changed {
+		// The registry counts what it saw; the result is stored whether
+		// or not the count is.
+		if err := s.recordSeen(ctx, e.AI, cmp.Or(e.AI.ReceivedAt, s.opts.Now())); err != nil {
+			s.opts.Logger.Warn("registry: an AI result was not counted", "err", err)
+		}
+		if out.Study != nil && out.Study.Status == worklist.StatusFinal {
+			out.Discrepancies = worklist.Discrepancies(out.Study, e.AI.ID, s.rules.Load(), s.opts.Now())
+			if err := s.addDiscrepancies(ctx, out.Discrepancies); err != nil {
+				return out, err
+			}
+		}
 	}
 	return out, nil
 }
@@ -423,7 +453,7 @@ func (s *Store) write(ctx context.Context, m mutation, st *worklist.Study, tr wo
 	// say how long the study has waited), and they are a fifth of its size.
 	// Nor is the sort key, which follows from the rank.
 	stored := *st
-	stored.Rank.Reasons, stored.SortKey = nil, ""
+	stored.Rank.Reasons, stored.SortKey, stored.AIStates = nil, "", nil
 	data, err := marshalStudy(&stored)
 	if err != nil {
 		return written{}, false, fmt.Errorf("encode study: %w", err)
