@@ -3,12 +3,14 @@
 // in the same run (the baseline): HL7 ingest over MLLP with one, two and
 // three instances, with and without waiting for a replica (WAIT) before
 // the ACK; the delay from a change to its arrival in an instance's live
-// feed (what the websocket panels are sent from); and the memory an open
-// study takes. Every process runs on this machine, so the instances, the
-// six Redis nodes and the senders share its cores: the figures compare
+// feed (what the websocket panels are sent from); the delay from an order
+// sent to one of three `voorrang serve` processes to its arrival on the
+// websocket panels of every one of them; and the memory an open study
+// takes. Every process runs on this machine, so the instances, the six
+// Redis nodes and the senders share its cores: the figures compare
 // set-ups with each other, they do not predict a rack of servers.
 //
-//	go run ./bench/clusterbench [-duration 3s] [-clients 4]
+//	go run ./bench/clusterbench [-duration 3s] [-clients 4] [-parts ingest,feed,panels,memory]
 package main
 
 import (
@@ -43,8 +45,13 @@ func main() {
 	clients := flag.Int("clients", 4, "MLLP connections per instance")
 	changes := flag.Int("changes", 400, "changes whose delay to the live feed is measured, per set-up")
 	studies := flag.Int("studies", 5000, "open studies whose memory is measured")
+	panelChanges := flag.Int("panel-changes", 300, "orders whose delay to the panels is measured, per set-up")
+	panels := flag.Int("panels", 2, "websocket panels on each instance")
+	parts := flag.String("parts", "ingest,feed,panels,memory", "the parts to run, comma-separated")
 	flag.Parse()
-	if err := run(context.Background(), *duration, *clients, *changes, *studies, os.Stdout); err != nil {
+	cfg := config{duration: *duration, clients: *clients, changes: *changes, studies: *studies,
+		panelChanges: *panelChanges, panels: *panels, parts: strings.Split(*parts, ",")}
+	if err := run(context.Background(), cfg, os.Stdout); err != nil {
 		fmt.Fprintln(os.Stderr, "clusterbench:", err)
 		os.Exit(1)
 	}
@@ -53,7 +60,18 @@ func main() {
 // sites spread the studies over the cluster's slots.
 var sites = []string{"ZHWEST", "ZHOOST", "ZHNOORD", "ZHZUID", "AMC", "VUMC", "LUMC", "UMCU", "ERASMC", "RADBOUD", "MUMC", "UMCG"}
 
-func run(ctx context.Context, duration time.Duration, clients, changes, studies int, out io.Writer) error {
+// config is what the command line asks for.
+type config struct {
+	duration             time.Duration
+	clients, changes     int
+	studies              int
+	panelChanges, panels int
+	parts                []string
+}
+
+func (c config) runs(part string) bool { return slices.Contains(c.parts, part) }
+
+func run(ctx context.Context, cfg config, out io.Writer) error {
 	standalone, err := redistest.Start(redistest.Config{TCP: true})
 	if err != nil {
 		return err
@@ -67,33 +85,63 @@ func run(ctx context.Context, duration time.Duration, clients, changes, studies 
 	single := func() redis.UniversalClient { return redis.NewClient(&redis.Options{Addr: standalone.Addr()}) }
 	clustered := func() redis.UniversalClient { return cluster.Client() }
 
-	fmt.Fprintf(out, "# Voorrang on a local Redis Cluster (3 primaries + 3 replicas) against a standalone Redis, %s\n\n", time.Now().UTC().Format("2006-01-02"))
-	fmt.Fprintf(out, "## Ingest over MLLP (%d connections per instance, %s each)\n\n", clients, duration)
+	fmt.Fprintf(out, "# Voorrang on a local Redis Cluster (3 primaries + 3 replicas) against a standalone Redis, %s\n", time.Now().UTC().Format("2006-01-02"))
+	if cfg.runs("ingest") {
+		if err := ingestPart(ctx, cfg, single, clustered, out); err != nil {
+			return err
+		}
+	}
+	if cfg.runs("feed") {
+		if err := feedPart(ctx, cfg, single, clustered, out); err != nil {
+			return err
+		}
+	}
+	if cfg.runs("panels") {
+		if err := panelPart(ctx, cfg, standalone.URL(), cluster.URL(), out); err != nil {
+			return err
+		}
+	}
+	if cfg.runs("memory") {
+		perStudy, err := memoryPerStudy(ctx, standalone.Addr(), cfg.studies)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(out, "\n## Memory\n\n%d open studies (completed CT with patient, order and one change record each) take %.0f bytes each in Redis (used_memory before and after).\n",
+			cfg.studies, perStudy)
+	}
+	return nil
+}
+
+func ingestPart(ctx context.Context, cfg config, single, clustered func() redis.UniversalClient, out io.Writer) error {
+	fmt.Fprintf(out, "\n## Ingest over MLLP (%d connections per instance, %s each)\n\n", cfg.clients, cfg.duration)
 	fmt.Fprintln(out, "| set-up | instances | WAIT | messages/s | ratio | p50 ACK | p99 ACK | failed |")
 	fmt.Fprintln(out, "|---|---|---|---|---|---|---|---|")
-	base, err := ingestRun(ctx, "standalone", single, 1, 0, clients, duration)
+	base, err := ingestRun(ctx, "standalone", single, 1, 0, cfg.clients, cfg.duration)
 	if err != nil {
 		return err
 	}
 	base.print(out, base)
 	for _, wait := range []int{0, 1} {
 		for n := 1; n <= 3; n++ {
-			r, err := ingestRun(ctx, "cluster", clustered, n, wait, clients, duration)
+			r, err := ingestRun(ctx, "cluster", clustered, n, wait, cfg.clients, cfg.duration)
 			if err != nil {
 				return err
 			}
 			r.print(out, base)
 		}
 	}
+	return nil
+}
 
-	fmt.Fprintf(out, "\n## Change to live feed (%d changes, one every 10 ms over %d sites)\n\n", changes, len(sites))
+func feedPart(ctx context.Context, cfg config, single, clustered func() redis.UniversalClient, out io.Writer) error {
+	fmt.Fprintf(out, "\n## Change to live feed (%d changes, one every 10 ms over %d sites)\n\n", cfg.changes, len(sites))
 	fmt.Fprintln(out, "| set-up | p50 | p99 | max | p99 ratio |")
 	fmt.Fprintln(out, "|---|---|---|---|---|")
-	sbase, err := feedDelay(ctx, single, changes)
+	sbase, err := feedDelay(ctx, single, cfg.changes)
 	if err != nil {
 		return err
 	}
-	cl, err := feedDelay(ctx, clustered, changes)
+	cl, err := feedDelay(ctx, clustered, cfg.changes)
 	if err != nil {
 		return err
 	}
@@ -104,13 +152,38 @@ func run(ctx context.Context, duration time.Duration, clients, changes, studies 
 		fmt.Fprintf(out, "| %s | %s | %s | %s | %.2f |\n", r.name, ms(pct(r.lat, 50)), ms(pct(r.lat, 99)), ms(pct(r.lat, 100)),
 			float64(pct(r.lat, 99))/float64(max(pct(sbase, 99), 1)))
 	}
+	return nil
+}
 
-	perStudy, err := memoryPerStudy(ctx, standalone.Addr(), studies)
+// panelInstances is how many `voorrang serve` processes share each Redis
+// set-up in the change-to-panel part.
+const panelInstances = 3
+
+// panelGap is the time between two orders of the change-to-panel part.
+const panelGap = 20 * time.Millisecond
+
+func panelPart(ctx context.Context, cfg config, singleURL, clusterURL string, out io.Writer) error {
+	dir, err := os.MkdirTemp("", "clusterbench-")
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(out, "\n## Memory\n\n%d open studies (completed CT with patient, order and one change record each) take %.0f bytes each in Redis (used_memory before and after).\n",
-		studies, perStudy)
+	defer os.RemoveAll(dir)
+	bin, err := buildVoorrang(ctx, dir)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "\n## Change to panel (%d `voorrang serve` processes, %d websocket panels on each; %d orders over MLLP, one every %s to the instances in turn over %d sites)\n\n",
+		panelInstances, cfg.panels, cfg.panelChanges, panelGap, len(sites))
+	base, err := panelDelay(ctx, bin, dir, "standalone", singleURL, panelInstances, cfg.panels, cfg.panelChanges, panelGap)
+	if err != nil {
+		return err
+	}
+	cl, err := panelDelay(ctx, bin, dir, "cluster", clusterURL, panelInstances, cfg.panels, cfg.panelChanges, panelGap)
+	if err != nil {
+		return err
+	}
+	printPanels(out, []panelResult{base, cl}, base)
+	fmt.Fprintf(out, "\nLoad average at the end (other work on this machine shows here): %s\n", loadAverage())
 	return nil
 }
 
@@ -348,6 +421,15 @@ func memoryPerStudy(ctx context.Context, addr string, n int) (float64, error) {
 		return 0, err
 	}
 	return float64(after-before) / float64(n), nil
+}
+
+// loadAverage returns the first three fields of /proc/loadavg, or "?".
+func loadAverage() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if f := strings.Fields(string(b)); err == nil && len(f) >= 3 {
+		return strings.Join(f[:3], " ")
+	}
+	return "?"
 }
 
 func pct(sorted []time.Duration, p float64) time.Duration {

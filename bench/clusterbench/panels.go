@@ -1,0 +1,354 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"sync"
+	"time"
+
+	fws "github.com/fasthttp/websocket"
+
+	"github.com/voorrang/voorrang/hl7/mllp"
+)
+
+// panelToken signs the bench's panels in, as a radiologist's integration
+// token does in the tests.
+const panelToken = "bench-panel-token-0123456789abcdefghij"
+
+// An instance is one `voorrang serve` process of the bench.
+type instance struct {
+	name      string
+	cmd       *exec.Cmd
+	http      string // host:port
+	mllp      string // host:port
+	exited    chan struct{}
+	logPath   string
+	closeOnce sync.Once
+}
+
+// buildVoorrang builds the service into dir, so that the instances run
+// the code of this checkout as it runs in production: each in its own
+// process.
+func buildVoorrang(ctx context.Context, dir string) (string, error) {
+	bin := filepath.Join(dir, "voorrang")
+	cmd := exec.CommandContext(ctx, "go", "build", "-o", bin, "github.com/voorrang/voorrang/cmd/voorrang")
+	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
+	if err := cmd.Run(); err != nil {
+		return "", fmt.Errorf("build voorrang: %w", err)
+	}
+	return bin, nil
+}
+
+func freeAddr() (string, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", err
+	}
+	defer ln.Close()
+	return ln.Addr().String(), nil
+}
+
+// startInstance starts `voorrang serve` on redisURL under prefix and waits
+// until /readyz answers 200.
+func startInstance(ctx context.Context, bin, dir, name, redisURL, prefix string) (*instance, error) {
+	httpAddr, err := freeAddr()
+	if err != nil {
+		return nil, err
+	}
+	mllpAddr, err := freeAddr()
+	if err != nil {
+		return nil, err
+	}
+	in := &instance{name: name, http: httpAddr, mllp: mllpAddr, exited: make(chan struct{}),
+		logPath: filepath.Join(dir, name+".log")}
+	logFile, err := os.Create(in.logPath)
+	if err != nil {
+		return nil, err
+	}
+	in.cmd = exec.Command(bin, "serve", "--redis", redisURL, "--key-prefix", prefix,
+		"--http", httpAddr, "--mllp", mllpAddr, "--data-dir", filepath.Join(dir, name), "--log-level", "warn")
+	in.cmd.Env = append(os.Environ(), "VOORRANG_API_TOKENS=bench:radiologist:"+panelToken)
+	in.cmd.Stdout, in.cmd.Stderr = logFile, logFile
+	if err := in.cmd.Start(); err != nil {
+		logFile.Close()
+		return nil, fmt.Errorf("start %s: %w", name, err)
+	}
+	go func() {
+		in.cmd.Wait()
+		logFile.Close()
+		close(in.exited)
+	}()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		resp, err := http.Get("http://" + httpAddr + "/readyz")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return in, nil
+			}
+		}
+		select {
+		case <-in.exited:
+			return nil, fmt.Errorf("%s exited at start; see %s", name, in.logPath)
+		case <-ctx.Done():
+			in.close()
+			return nil, ctx.Err()
+		case <-time.After(50 * time.Millisecond):
+		}
+		if time.Now().After(deadline) {
+			in.close()
+			return nil, fmt.Errorf("%s not ready within 30 s; see %s", name, in.logPath)
+		}
+	}
+}
+
+// close stops the instance as an operator does (SIGTERM), killing it when
+// it has not stopped within 10 s.
+func (in *instance) close() {
+	in.closeOnce.Do(func() {
+		in.cmd.Process.Signal(os.Interrupt)
+		select {
+		case <-in.exited:
+		case <-time.After(10 * time.Second):
+			in.cmd.Process.Kill()
+			<-in.exited
+		}
+	})
+}
+
+// A benchPanel is one websocket to an instance's /ws, as the browser's
+// panel opens it, that notes when each accession first arrives.
+type benchPanel struct {
+	instance int
+	conn     *fws.Conn
+	mu       sync.Mutex
+	arrived  map[string]time.Time
+	changed  chan struct{} // signalled on each arrival
+	done     chan error
+}
+
+func openBenchPanel(addr string, instance int) (*benchPanel, error) {
+	conn, _, err := fws.DefaultDialer.Dial("ws://"+addr+"/ws", http.Header{"Authorization": {"Bearer " + panelToken}})
+	if err != nil {
+		return nil, fmt.Errorf("open a panel on %s: %w", addr, err)
+	}
+	p := &benchPanel{instance: instance, conn: conn, arrived: map[string]time.Time{},
+		changed: make(chan struct{}, 1), done: make(chan error, 1)}
+	go p.read()
+	return p, nil
+}
+
+func (p *benchPanel) read() {
+	for {
+		_, data, err := p.conn.ReadMessage()
+		at := time.Now()
+		if err != nil {
+			p.done <- err
+			return
+		}
+		var m struct {
+			Type  string `json:"type"`
+			Study *struct {
+				Accession string `json:"accession"`
+			} `json:"study"`
+		}
+		if err := json.Unmarshal(data, &m); err != nil {
+			p.done <- err
+			return
+		}
+		if m.Type != "upsert" || m.Study == nil {
+			continue
+		}
+		p.mu.Lock()
+		if _, ok := p.arrived[m.Study.Accession]; !ok {
+			p.arrived[m.Study.Accession] = at
+		}
+		p.mu.Unlock()
+		select {
+		case p.changed <- struct{}{}:
+		default:
+		}
+	}
+}
+
+// has reports whether every one of accs arrived.
+func (p *benchPanel) has(accs []string) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for _, a := range accs {
+		if _, ok := p.arrived[a]; !ok {
+			return false
+		}
+	}
+	return true
+}
+
+// waitAll waits until every panel saw every one of accs.
+func waitAll(panels []*benchPanel, accs []string, timeout time.Duration) error {
+	deadline := time.After(timeout)
+	for _, p := range panels {
+		for !p.has(accs) {
+			select {
+			case <-p.changed:
+			case err := <-p.done:
+				return fmt.Errorf("a panel of instance %d closed: %w", p.instance+1, err)
+			case <-deadline:
+				return fmt.Errorf("a panel of instance %d did not see every change within %s", p.instance+1, timeout)
+			}
+		}
+	}
+	return nil
+}
+
+// A panelResult is the delays of one set-up's changes to the panels of
+// each of its instances.
+type panelResult struct {
+	setup string
+	ack   []time.Duration   // sorted, every change's ACK time
+	lat   [][]time.Duration // per instance, sorted: send to arrival, every panel
+	all   []time.Duration   // sorted, every instance's
+}
+
+// panelDelay starts n instances on redisURL with perInstance panels each,
+// sends changes orders over MLLP (one every gap, to the instances in turn,
+// over the bench's sites), and measures for every panel the delay from
+// the start of an order's send to its arrival as an upsert on the
+// websocket.
+func panelDelay(ctx context.Context, bin, dir, setup, redisURL string, n, perInstance, changes int, gap time.Duration) (panelResult, error) {
+	prefix := fmt.Sprintf("panel%d:", runs.Add(1))
+	var instances []*instance
+	defer func() {
+		for _, in := range instances {
+			in.close()
+		}
+	}()
+	for i := range n {
+		in, err := startInstance(ctx, bin, dir, fmt.Sprintf("%s-%d", setup, i+1), redisURL, prefix)
+		if err != nil {
+			return panelResult{}, err
+		}
+		instances = append(instances, in)
+	}
+	var panels []*benchPanel
+	defer func() {
+		for _, p := range panels {
+			p.conn.Close()
+		}
+	}()
+	for i, in := range instances {
+		for range perInstance {
+			p, err := openBenchPanel(in.http, i)
+			if err != nil {
+				return panelResult{}, err
+			}
+			panels = append(panels, p)
+		}
+	}
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	senders := make([]*mllp.Client, n)
+	for i, in := range instances {
+		senders[i] = &mllp.Client{Addr: in.mllp, Timeout: 10 * time.Second, Logger: log}
+		defer senders[i].Close()
+	}
+	send := func(i int, acc string) (time.Duration, error) {
+		t := time.Now()
+		raw, err := senders[i%n].Send(ctx, order(sites[i%len(sites)], acc))
+		if err != nil {
+			return 0, err
+		}
+		if !acceptedAck(raw) {
+			return 0, fmt.Errorf("order %s not accepted: %q", acc, raw)
+		}
+		return time.Since(t), nil
+	}
+
+	// A site enters every instance's feed with its first change: one
+	// order per site first, until every panel has seen them all.
+	var warm []string
+	for i := range sites {
+		acc := fmt.Sprintf("P%d-W%d", runs.Load(), i)
+		if _, err := send(i, acc); err != nil {
+			return panelResult{}, err
+		}
+		warm = append(warm, acc)
+	}
+	if err := waitAll(panels, warm, 30*time.Second); err != nil {
+		return panelResult{}, err
+	}
+
+	started := make(map[string]time.Time, changes)
+	accs := make([]string, 0, changes)
+	var ack []time.Duration
+	tick := time.NewTicker(gap)
+	defer tick.Stop()
+	for i := range changes {
+		<-tick.C
+		acc := fmt.Sprintf("P%d-%d", runs.Load(), i)
+		started[acc] = time.Now()
+		d, err := send(i, acc)
+		if err != nil {
+			return panelResult{}, err
+		}
+		ack = append(ack, d)
+		accs = append(accs, acc)
+	}
+	if err := waitAll(panels, accs, 30*time.Second); err != nil {
+		return panelResult{}, err
+	}
+	r := panelResult{setup: setup, lat: make([][]time.Duration, n)}
+	for _, p := range panels {
+		p.mu.Lock()
+		for _, acc := range accs {
+			d := p.arrived[acc].Sub(started[acc])
+			r.lat[p.instance] = append(r.lat[p.instance], d)
+			r.all = append(r.all, d)
+		}
+		p.mu.Unlock()
+	}
+	for _, l := range r.lat {
+		slices.Sort(l)
+	}
+	slices.Sort(r.all)
+	slices.Sort(ack)
+	r.ack = ack
+	for _, in := range instances {
+		select {
+		case <-in.exited:
+			return r, fmt.Errorf("%s exited during the run; see %s", in.name, in.logPath)
+		default:
+		}
+	}
+	return r, nil
+}
+
+// printPanels prints the change-to-panel table: one row per instance and
+// one for all of a set-up, the p99 ratio against base's (all instances).
+func printPanels(out io.Writer, results []panelResult, base panelResult) {
+	fmt.Fprintln(out, "| set-up | instance | deliveries | p50 | p99 | max | p99 ratio | p50 ACK |")
+	fmt.Fprintln(out, "|---|---|---|---|---|---|---|---|")
+	ref := float64(max(pct(base.all, 99), 1))
+	row := func(setup, which string, lat, ack []time.Duration) {
+		a := "" // the ACK time is a set-up's, not an instance's
+		if ack != nil {
+			a = ms(pct(ack, 50))
+		}
+		fmt.Fprintf(out, "| %s | %s | %d | %s | %s | %s | %.2f | %s |\n", setup, which, len(lat),
+			ms(pct(lat, 50)), ms(pct(lat, 99)), ms(pct(lat, 100)), float64(pct(lat, 99))/ref, a)
+	}
+	for _, r := range results {
+		for i, l := range r.lat {
+			row(r.setup, strconv.Itoa(i+1), l, nil)
+		}
+		row(r.setup, "all", r.all, r.ack)
+	}
+}
