@@ -329,3 +329,21 @@ func (s *Server) allowedSections(p *access.Principal) func(*worklist.Study) bool
 		return slices.ContainsFunc(matches, func(m func(*worklist.Study) bool) bool { return m(st) })
 	}
 }
+
+// both returns a filter that holds when a and b hold; nil ones hold always.
+func both(a, b func(*worklist.Study) bool) func(*worklist.Study) bool {
+	switch {
+	case a == nil:
+		return b
+	case b == nil:
+		return a
+	}
+	return func(st *worklist.Study) bool { return a(st) && b(st) }
+}
+
+// mayRead reports whether p may see st: a resident only the studies of
+// their sections.
+func (s *Server) mayRead(p *access.Principal, st *worklist.Study) bool {
+	limit := s.allowedSections(p)
+	return limit == nil || limit(st)
+}

@@ -6,7 +6,6 @@ import (
 	"log/slog"
 	"slices"
 	"strconv"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -80,13 +79,6 @@ type client struct {
 	interrupt func()
 }
 
-// A delivery is one change for one client: as an upsert, or as a remove
-// when the change takes the study off the list or out of the filter.
-type delivery struct {
-	ch     *liveChange
-	remove bool
-}
-
 // A liveChange is a change encoded once for every client: the parts of the
 // message after the position, which each client writes its own of.
 type liveChange struct {
@@ -112,15 +104,6 @@ func newLiveChange(c worklist.Change) (*liveChange, error) {
 	b = append(strconv.AppendInt(append(b, `,"version":`...), c.Version, 10), '}')
 	lc.remove = b
 	return lc, nil
-}
-
-// deliveryFor says how a change reaches a client with filter f: nil when
-// not at all (another site), else as an upsert or a remove.
-func deliveryFor(f *wsFilter, lc *liveChange, st *worklist.Study) (delivery, bool) {
-	if !f.wantsSite(lc.site) {
-		return delivery{}, false
-	}
-	return delivery{ch: lc, remove: lc.upsert == nil || !f.shows(st)}, true
 }
 
 // enter counts a websocket handler in, so close can wait for it; false
@@ -345,52 +328,4 @@ func (h *hub) kick(cl *client) {
 	if cl.interrupt != nil {
 		cl.interrupt()
 	}
-}
-
-// A wsFilter selects what a websocket client is sent: the same filters as
-// the worklist API's site, modality and section.
-type wsFilter struct {
-	sites      []string // empty: every site
-	modalities []string // empty: any
-	section    string
-	match      func(*worklist.Study) bool // the section's; nil: any
-	// limit is what the principal may see (a resident's sections); nil:
-	// everything.
-	limit func(*worklist.Study) bool
-}
-
-// describe says what the filter asks for, for the audit trail.
-func (f *wsFilter) describe() string {
-	var parts []string
-	if len(f.sites) > 0 {
-		parts = append(parts, "site="+strings.Join(f.sites, ","))
-	}
-	if len(f.modalities) > 0 {
-		parts = append(parts, "modality="+strings.Join(f.modalities, ","))
-	}
-	if f.section != "" {
-		parts = append(parts, "section="+f.section)
-	}
-	return strings.Join(parts, " ")
-}
-
-func (f *wsFilter) wantsSite(site string) bool {
-	return len(f.sites) == 0 || slices.Contains(f.sites, site)
-}
-
-// shows reports whether the client's list holds st: on the list, of one
-// of the client's sites, and matching its modality and section.
-func (f *wsFilter) shows(st *worklist.Study) bool {
-	if st == nil || !st.OnList || !f.wantsSite(st.Site) {
-		return false
-	}
-	if len(f.modalities) > 0 && !slices.Contains(f.modalities, st.Modality) {
-		return false
-	}
-	return (f.match == nil || f.match(st)) && (f.limit == nil || f.limit(st))
-}
-
-// query is the worklist query of the filter's snapshot.
-func (f *wsFilter) query(sites []string) worklist.Query {
-	return worklist.Query{Sites: sites, Modalities: f.modalities, Match: both(f.match, f.limit)}
 }

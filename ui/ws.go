@@ -63,7 +63,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"net/url"
 	"runtime/debug"
 	"slices"
 	"strconv"
@@ -188,9 +187,6 @@ type session struct {
 	// may see part of the list (limit): nil otherwise.
 	held map[rowKey]struct{}
 }
-
-// A rowKey names a study: its site and accession number.
-type rowKey struct{ site, accession string }
 
 // serveWS runs a session. It returns only when its reader goroutine has
 // ended too: the middleware pools *websocket.Conn and hands it to the next
@@ -340,24 +336,6 @@ func (ss *session) run() (int, string) {
 	}
 }
 
-// closeSessionEnded is the close code when the session behind a websocket
-// ended (signed out, locked when idle, out of its lifetime, or signed out
-// everywhere by an admin): the panel goes to the sign-in page.
-const closeSessionEnded = 4001
-
-// checkSession returns the close code when the session has ended, 0 while
-// it is valid (or cannot be read: the store being away is not a sign-out).
-func (ss *session) checkSession() (int, string) {
-	_, err := ss.s.access.Sessions.Session(ss.ctx, ss.req.sessionID)
-	switch {
-	case errors.Is(err, access.ErrIdle):
-		return closeSessionEnded, "session_locked"
-	case errors.Is(err, access.ErrExpired), errors.Is(err, access.ErrNotFound):
-		return closeSessionEnded, "session_ended"
-	}
-	return 0, ""
-}
-
 // endCode is the close code once ctx ended: none when the client went,
 // "going away" when the server shuts down.
 func (ss *session) endCode() (int, string) {
@@ -384,38 +362,6 @@ func (ss *session) write(msg []byte) error {
 		return writeError{err}
 	}
 	return nil
-}
-
-// deliver writes one change, unless the first messages already held it.
-// A feed limited to some sections (a resident's) is sent the removal of a
-// row only when it was sent the row: the others are of studies it may not
-// see, whose accession numbers are not its to know.
-func (ss *session) deliver(d delivery) error {
-	if !ss.pos.advance(d.ch.site, d.ch.id) {
-		return nil
-	}
-	if ss.held != nil {
-		k := rowKey{d.ch.site, d.ch.accession}
-		if d.remove {
-			if _, ok := ss.held[k]; !ok {
-				return nil
-			}
-			delete(ss.held, k)
-		} else {
-			ss.held[k] = struct{}{}
-		}
-	}
-	ss.buf = appendMessage(ss.buf[:0], &ss.pos, d)
-	return ss.write(ss.buf)
-}
-
-// appendMessage appends the message of d at position p.
-func appendMessage(b []byte, p *positions, d delivery) []byte {
-	head, tail := `{"type":"remove","position":"`, d.ch.remove
-	if !d.remove {
-		head, tail = `{"type":"upsert","position":"`, d.ch.upsert
-	}
-	return append(p.appendTo(append(b, head...)), tail...)
 }
 
 // start sends the missed changes and "live" when the client resumes and
@@ -570,73 +516,4 @@ func (ss *session) list(sites []string) ([]*worklist.Study, bool, error) {
 		q.Offset += pageSize
 	}
 	return studies, true, nil
-}
-
-// positions is a position in the change streams of several sites: the
-// last change ID of each, kept sorted by site.
-type positions struct {
-	sites, ids []string
-}
-
-func (p *positions) get(site string) string {
-	if i, ok := slices.BinarySearch(p.sites, site); ok {
-		return p.ids[i]
-	}
-	return "0-0"
-}
-
-func (p *positions) set(site, id string) {
-	i, ok := slices.BinarySearch(p.sites, site)
-	if ok {
-		p.ids[i] = id
-		return
-	}
-	p.sites = slices.Insert(p.sites, i, site)
-	p.ids = slices.Insert(p.ids, i, id)
-}
-
-// advance moves site to id and reports whether id is newer.
-func (p *positions) advance(site, id string) bool {
-	if worklist.ComparePositions(id, p.get(site)) <= 0 {
-		return false
-	}
-	p.set(site, id)
-	return true
-}
-
-func (p positions) equal(q positions) bool {
-	return slices.Equal(p.sites, q.sites) && slices.Equal(p.ids, q.ids)
-}
-
-// appendTo appends the encoded position: "SITE:ID,SITE:ID", site names
-// query-escaped, so the text needs no escaping in JSON.
-func (p *positions) appendTo(b []byte) []byte {
-	for i, site := range p.sites {
-		if i > 0 {
-			b = append(b, ',')
-		}
-		b = append(append(append(b, url.QueryEscape(site)...), ':'), p.ids[i]...)
-	}
-	return b
-}
-
-// parsePositions reads an encoded position; false when s is empty or
-// malformed.
-func parsePositions(s string) (positions, bool) {
-	var p positions
-	if s == "" || len(s) > 64<<10 {
-		return p, false
-	}
-	for part := range strings.SplitSeq(s, ",") {
-		site, id, ok := strings.Cut(part, ":")
-		if !ok || !worklist.ValidPosition(id) {
-			return p, false
-		}
-		site, err := url.QueryUnescape(site)
-		if err != nil || site == "" {
-			return p, false
-		}
-		p.set(site, id)
-	}
-	return p, true
 }

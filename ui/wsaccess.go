@@ -1,10 +1,10 @@
 package ui
 
 import (
+	"errors"
 	"sync"
 
 	"github.com/voorrang/voorrang/access"
-	"github.com/voorrang/voorrang/worklist"
 )
 
 // A wsCounter counts the open websockets, in all and per principal, to
@@ -47,20 +47,20 @@ func (w *wsCounter) leave(name string) {
 	}
 }
 
-// both returns a filter that holds when a and b hold; nil ones hold always.
-func both(a, b func(*worklist.Study) bool) func(*worklist.Study) bool {
-	switch {
-	case a == nil:
-		return b
-	case b == nil:
-		return a
-	}
-	return func(st *worklist.Study) bool { return a(st) && b(st) }
-}
+// closeSessionEnded is the close code when the session behind a websocket
+// ended (signed out, locked when idle, out of its lifetime, or signed out
+// everywhere by an admin): the panel goes to the sign-in page.
+const closeSessionEnded = 4001
 
-// mayRead reports whether p may see st: a resident only the studies of
-// their sections.
-func (s *Server) mayRead(p *access.Principal, st *worklist.Study) bool {
-	limit := s.allowedSections(p)
-	return limit == nil || limit(st)
+// checkSession returns the close code when the session has ended, 0 while
+// it is valid (or cannot be read: the store being away is not a sign-out).
+func (ss *session) checkSession() (int, string) {
+	_, err := ss.s.access.Sessions.Session(ss.ctx, ss.req.sessionID)
+	switch {
+	case errors.Is(err, access.ErrIdle):
+		return closeSessionEnded, "session_locked"
+	case errors.Is(err, access.ErrExpired), errors.Is(err, access.ErrNotFound):
+		return closeSessionEnded, "session_ended"
+	}
+	return 0, ""
 }
