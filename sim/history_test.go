@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/voorrang/voorrang/stats"
+	"github.com/voorrang/voorrang/worklist"
 )
 
 // TestHistory: the synthetic history is the same for the same seed, has
@@ -31,7 +32,7 @@ func TestHistory(t *testing.T) {
 	if err := p.Check(); err != nil {
 		t.Fatal(err)
 	}
-	e := stats.Evaluate(&p, facts, start.AddDate(0, 0, 28), &stats.Calendar{})
+	e := stats.Evaluate(&p, worklist.Facts{facts}, start.AddDate(0, 0, 28), &stats.Calendar{})
 	if e.Verdict != stats.ScaleUp {
 		t.Errorf("the demo pilot: %s; %v", e.Text, e.Reasons)
 	}

@@ -134,7 +134,7 @@ func TestSimulatedHourOnTheWorklist(t *testing.T) {
 		t.Fatal(err)
 	}
 	records := 0
-	for _, r := range tat {
+	for r := range tat.All() {
 		if r.Status == worklist.StatusFinal {
 			records++
 		}

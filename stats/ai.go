@@ -77,7 +77,8 @@ func Wilson(k, n int) *Proportion {
 // AIPerformances returns the performance of each algorithm in the facts
 // f keeps: per site, and for all sites together, ordered by algorithm
 // then site ("all" first).
-func AIPerformances(facts []worklist.Turnaround, f Filter, c *Calendar) []AIPerformance {
+func AIPerformances(facts worklist.Facts, f Filter, c *Calendar) []AIPerformance {
+	clk := c.clock()
 	type key struct{ algorithm, site string }
 	type acc struct {
 		p                  AIPerformance
@@ -92,9 +93,8 @@ func AIPerformances(facts []worklist.Turnaround, f Filter, c *Calendar) []AIPerf
 		}
 		return a
 	}
-	for i := range facts {
-		t := &facts[i]
-		if t.Status != worklist.StatusFinal || !f.Keeps(c, t) {
+	for t := range facts.All() {
+		if t.Status != worklist.StatusFinal || !f.keeps(clk, t) {
 			continue
 		}
 		d, hasD := ReadyToFinal.of(t)

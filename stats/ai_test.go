@@ -73,7 +73,7 @@ func aiFeed() []worklist.Turnaround {
 }
 
 func TestAIPerformances(t *testing.T) {
-	rows := AIPerformances(aiFeed(), Filter{}, &Calendar{})
+	rows := AIPerformances(worklist.Facts{aiFeed()}, Filter{}, &Calendar{})
 	type row struct {
 		Algorithm, Site                   string
 		Results, Positive                 int

@@ -121,7 +121,8 @@ func hours(from, to time.Time) (first time.Time, n int) {
 // or cancellation; facts holds the closed ones, open those waiting now
 // (only the facts of studies closed in or after the period matter). The
 // sites' figures are added up, each site by its own clock.
-func BacklogByHour(facts []worklist.Turnaround, open []worklist.Waiting, from, to time.Time, c *Calendar) HourGrid {
+func BacklogByHour(facts worklist.Facts, open []worklist.Waiting, from, to time.Time, c *Calendar) HourGrid {
+	clk := c.clock()
 	first, n := hours(from, to)
 	// waiting[site][k] counts the studies waiting at hour k, built as
 	// differences: +1 at the first hour a study waits, −1 after its last.
@@ -144,8 +145,7 @@ func BacklogByHour(facts []worklist.Turnaround, open []worklist.Waiting, from, t
 			d[b]--
 		}
 	}
-	for i := range facts {
-		t := &facts[i]
+	for t := range facts.All() {
 		add(t.Site, t.ReadyAt(), t.ClosedAt())
 	}
 	for _, w := range open {
@@ -160,7 +160,7 @@ func BacklogByHour(facts []worklist.Turnaround, open []worklist.Waiting, from, t
 		waiting := 0
 		for k := range n {
 			waiting += diff[site][k]
-			wd, h := c.weekHour(site, first.Add(time.Duration(k)*time.Hour))
+			wd, h := clk.weekHour(site, first.Add(time.Duration(k)*time.Hour))
 			cells[wd][h] += float64(waiting)
 			samples[wd][h]++
 		}
@@ -172,7 +172,7 @@ func BacklogByHour(facts []worklist.Turnaround, open []worklist.Waiting, from, t
 			}
 		}
 	}
-	g.Mean, g.Samples = sum, sampleCounts(first, n, c, "")
+	g.Mean, g.Samples = sum, sampleCounts(first, n, clk, "")
 	return g
 }
 
@@ -187,10 +187,10 @@ func hourIndex(first time.Time, n int, t time.Time) int {
 }
 
 // sampleCounts counts the hours of each cell at site.
-func sampleCounts(first time.Time, n int, c *Calendar, site string) [7][24]int {
+func sampleCounts(first time.Time, n int, clk *clock, site string) [7][24]int {
 	var s [7][24]int
 	for k := range n {
-		wd, h := c.weekHour(site, first.Add(time.Duration(k)*time.Hour))
+		wd, h := clk.weekHour(site, first.Add(time.Duration(k)*time.Hour))
 		s[wd][h]++
 	}
 	return s
@@ -199,12 +199,12 @@ func sampleCounts(first time.Time, n int, c *Calendar, site string) [7][24]int {
 // ReadsByHour returns the mean number of final reports per hour of
 // [from, to), by weekday and hour of the sites' time: the reports made in
 // each hour, divided by how many such hours the period holds.
-func ReadsByHour(facts []worklist.Turnaround, from, to time.Time, c *Calendar) HourGrid {
+func ReadsByHour(facts worklist.Facts, from, to time.Time, c *Calendar) HourGrid {
+	clk := c.clock()
 	first, n := hours(from, to)
 	var g HourGrid
 	counts := map[string]*[7][24]float64{}
-	for i := range facts {
-		t := &facts[i]
+	for t := range facts.All() {
 		if t.Status != worklist.StatusFinal || t.ReportedAt.Before(first) || !t.ReportedAt.Before(first.Add(time.Duration(n)*time.Hour)) {
 			continue
 		}
@@ -215,12 +215,12 @@ func ReadsByHour(facts []worklist.Turnaround, from, to time.Time, c *Calendar) H
 		}
 		// The report counts in the hour that holds it: the hour starting
 		// at the whole hour before it.
-		wd, h := c.weekHour(t.Site, t.ReportedAt.Truncate(time.Hour))
+		wd, h := clk.weekHour(t.Site, t.ReportedAt.Truncate(time.Hour))
 		cells[wd][h]++
 	}
-	g.Samples = sampleCounts(first, n, c, "")
+	g.Samples = sampleCounts(first, n, clk, "")
 	for _, site := range sortedKeys(counts) {
-		samples := sampleCounts(first, n, c, site)
+		samples := sampleCounts(first, n, clk, site)
 		for wd := range 7 {
 			for h := range 24 {
 				if samples[wd][h] > 0 {

@@ -1,6 +1,7 @@
 package stats
 
 import (
+	"maps"
 	"time"
 
 	"github.com/voorrang/voorrang/worklist"
@@ -31,32 +32,30 @@ type BinCounts struct {
 
 // Distribute counts interval iv of the studies f keeps, grouped by, per
 // bin.
-func Distribute(facts []worklist.Turnaround, iv Interval, by Dimension, f Filter, c *Calendar) Distribution {
+func Distribute(facts worklist.Facts, iv Interval, by Dimension, f Filter, c *Calendar) Distribution {
+	clk := c.clock()
 	d := Distribution{Interval: iv, By: by, Bins: []Seconds{0}}
 	for _, e := range binEdges {
 		d.Bins = append(d.Bins, Seconds(e/time.Second))
 	}
 	counts := map[string][]int{}
-	found := map[string]bool{}
-	for i := range facts {
-		t := &facts[i]
-		if !f.Keeps(c, t) {
+	for t := range facts.All() {
+		if !f.keeps(clk, t) {
 			continue
 		}
 		v, ok := iv.of(t)
 		if !ok {
 			continue
 		}
-		k := by.key(c, t)
+		k := by.key(clk, t)
 		if counts[k] == nil {
 			counts[k] = make([]int, len(d.Bins))
 		}
 		counts[k][bin(v)]++
-		found[k] = true
 	}
 	keys := []string{allStudies}
 	if by != All {
-		keys = by.groupKeys(found)
+		keys = by.groupKeys(maps.Keys(counts))
 	}
 	for _, k := range keys {
 		c := counts[k]

@@ -112,7 +112,7 @@ const (
 //
 // Resampling is seeded by the pilot's ID, so a report does not change
 // from one reading to the next without new data.
-func Evaluate(p *Pilot, facts []worklist.Turnaround, now time.Time, c *Calendar) Evaluation {
+func Evaluate(p *Pilot, facts worklist.Facts, now time.Time, c *Calendar) Evaluation {
 	e := Evaluation{Pilot: p, Reasons: []string{}, Safety: []Comparison{}}
 	e.Before, e.During = p.Periods(now)
 	rng := rand.New(rand.NewPCG(seedOf(p.ID), 0x5ee7))
@@ -218,7 +218,7 @@ func (cp *Comparison) sentence(limit string) string {
 }
 
 // compare measures m before and during.
-func compare(m *Measure, p *Pilot, facts []worklist.Turnaround, before, during Span, c *Calendar, rng *rand.Rand) Comparison {
+func compare(m *Measure, p *Pilot, facts worklist.Facts, before, during Span, c *Calendar, rng *rand.Rand) Comparison {
 	b := m.values(facts, p.Sites, before.From, before.To, c)
 	d := m.values(facts, p.Sites, during.From, during.To, c)
 	cp := Comparison{Name: m.Name(), Unit: m.Unit(), NBefore: len(b), NDuring: len(d)}

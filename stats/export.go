@@ -48,15 +48,15 @@ var exportColumns = []string{
 // header: no patient data, the accession number and the reader replaced
 // by pseudonyms, times in the site's time zone (RFC 3339), intervals in
 // minutes.
-func WriteCSV(w io.Writer, facts []worklist.Turnaround, f Filter, c *Calendar, ps Pseudonyms) error {
+func WriteCSV(w io.Writer, facts worklist.Facts, f Filter, c *Calendar, ps Pseudonyms) error {
+	clk := c.clock()
 	cw := csv.NewWriter(w)
 	if err := cw.Write(exportColumns); err != nil {
 		return fmt.Errorf("export: %w", err)
 	}
 	row := make([]string, 0, len(exportColumns))
-	for i := range facts {
-		t := &facts[i]
-		if !f.Keeps(c, t) {
+	for t := range facts.All() {
+		if !f.keeps(clk, t) {
 			continue
 		}
 		loc := c.Zone(t.Site)
@@ -73,7 +73,7 @@ func WriteCSV(w io.Writer, facts []worklist.Turnaround, f Filter, c *Calendar, p
 			return ""
 		}
 		band := ""
-		if k := ByBand.key(c, t); k != bandUnknown {
+		if k := ByBand.key(clk, t); k != bandUnknown {
 			band = k
 		}
 		dueMet := ""
@@ -97,7 +97,7 @@ func WriteCSV(w io.Writer, facts []worklist.Turnaround, f Filter, c *Calendar, p
 			band, when(t.Due), when(t.OrderedAt), when(t.CompletedAt), when(t.FirstAIAt), when(t.FirstFlagAt),
 			when(t.FirstClaimedAt), when(t.PreliminaryAt), when(t.ReportedAt), when(t.CorrectedAt), when(t.CancelledAt),
 			minutes(ReadyToFinal), minutes(OrderToFinal), minutes(FlagToFinal), dueMet,
-			AIOutcome(t), ByHours.key(c, t), cell(strings.Join(algs, " ")), cell(strings.Join(pos, " ")),
+			AIOutcome(t), ByHours.key(clk, t), cell(strings.Join(algs, " ")), cell(strings.Join(pos, " ")),
 			strconv.Itoa(agree), strconv.Itoa(disagree), strconv.Itoa(disc))
 		if err := cw.Write(row); err != nil {
 			return fmt.Errorf("export: %w", err)

@@ -33,7 +33,7 @@ func TestWriteCSV(t *testing.T) {
 			CancelledAt: at("2026-11-23 09:00")},
 	}
 	var b bytes.Buffer
-	if err := WriteCSV(&b, facts, Filter{}, &Calendar{}, Pseudonyms{Key: []byte("test key of the site")}); err != nil {
+	if err := WriteCSV(&b, worklist.Facts{facts}, Filter{}, &Calendar{}, Pseudonyms{Key: []byte("test key of the site")}); err != nil {
 		t.Fatal(err)
 	}
 	golden := filepath.Join("testdata", "export.csv")

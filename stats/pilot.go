@@ -268,14 +268,14 @@ func (m *Measure) filter() Filter {
 // values returns the measure's values of the facts f keeps that closed in
 // [from, to) at sites: minutes of its interval, or for due-met 100 for a
 // study read by its due time and 0 for one that was not.
-func (m *Measure) values(facts []worklist.Turnaround, sites []string, from, to time.Time, c *Calendar) []float64 {
+func (m *Measure) values(facts worklist.Facts, sites []string, from, to time.Time, c *Calendar) []float64 {
+	clk := c.clock()
 	f := m.filter()
 	iv := m.interval()
 	var out []float64
-	for i := range facts {
-		t := &facts[i]
+	for t := range facts.All() {
 		closed := t.ClosedAt()
-		if closed.Before(from) || !closed.Before(to) || !slices.Contains(sites, t.Site) || !f.Keeps(c, t) {
+		if closed.Before(from) || !closed.Before(to) || !slices.Contains(sites, t.Site) || !f.keeps(clk, t) {
 			continue
 		}
 		if m.Statistic == StatDueMet {

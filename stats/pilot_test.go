@@ -111,7 +111,7 @@ func TestEvaluatePilot(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			e := Evaluate(testPilot(), tt.facts, now, &Calendar{})
+			e := Evaluate(testPilot(), worklist.Facts{tt.facts}, now, &Calendar{})
 			if e.Verdict != tt.verdict || e.Text != tt.text {
 				t.Errorf("verdict %s %q, want %s %q; reasons:\n%s", e.Verdict, e.Text, tt.verdict, tt.text, strings.Join(e.Reasons, "\n"))
 			}
@@ -121,7 +121,7 @@ func TestEvaluatePilot(t *testing.T) {
 			if len(e.Reasons) != 2 {
 				t.Errorf("reasons %q, want one a measure", e.Reasons)
 			}
-			again := Evaluate(testPilot(), tt.facts, now, &Calendar{})
+			again := Evaluate(testPilot(), worklist.Facts{tt.facts}, now, &Calendar{})
 			if fmt.Sprint(again.Primary.Change, again.Safety[0].Change) != fmt.Sprint(e.Primary.Change, e.Safety[0].Change) {
 				t.Error("a second reading of the same data gives other intervals")
 			}
@@ -147,7 +147,7 @@ func TestEvaluateFigures(t *testing.T) {
 	facts = append(facts, reported("ZHWEST", "OLD", triage.Urgent, before.AddDate(0, 0, -2), 10*time.Hour, positiveAI))
 	p := testPilot()
 	p.Safety = nil
-	e := Evaluate(p, facts, pilotStart.AddDate(0, 0, 10), &Calendar{})
+	e := Evaluate(p, worklist.Facts{facts}, pilotStart.AddDate(0, 0, 10), &Calendar{})
 	cp := e.Primary
 	if cp.NBefore != 40 || cp.NDuring != 40 || *cp.Before != 79.5 || *cp.During != 49.5 || cp.Change.Value != -30 {
 		t.Fatalf("before %d %.1f, during %d %.1f, change %+v; want 40 79.5, 40 49.5, -30", cp.NBefore, *cp.Before, cp.NDuring, *cp.During, cp.Change)
@@ -178,7 +178,7 @@ func TestEvaluateFigures(t *testing.T) {
 			f.Due = f.ReportedAt.Add(-time.Minute)
 		}
 	}
-	e = Evaluate(p, facts, pilotStart.AddDate(0, 0, 10), &Calendar{})
+	e = Evaluate(p, worklist.Facts{facts}, pilotStart.AddDate(0, 0, 10), &Calendar{})
 	if cp := e.Primary; *cp.Before != 75 || *cp.During != 95 || cp.Unit != "percentage points" {
 		t.Errorf("due-met %.1f → %.1f %s, want 75 → 95 percentage points", *cp.Before, *cp.During, cp.Unit)
 	}

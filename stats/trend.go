@@ -22,23 +22,23 @@ type Day struct {
 // the default time zone: the studies that closed that day (by their own
 // site's date), with the turnaround and compliance of those reported.
 // Days without studies are there, with zeros.
-func Trend(facts []worklist.Turnaround, from, to time.Time, f Filter, c *Calendar) []Day {
+func Trend(facts worklist.Facts, from, to time.Time, f Filter, c *Calendar) []Day {
+	clk := c.clock()
 	loc := c.Zone("")
 	days := []Day{}
-	index := map[string]int{}
 	for d := c.Day("", from); d.Before(to); d = time.Date(d.Year(), d.Month(), d.Day()+1, 0, 0, 0, 0, loc) {
-		key := d.Format(time.DateOnly)
-		index[key] = len(days)
-		days = append(days, Day{Date: key})
+		days = append(days, Day{Date: d.Format(time.DateOnly)})
 	}
+	// A study's day is its date on its site's clock, numbered from
+	// 1970-01-01; the days are consecutive dates from the first.
+	first := clk.day("", from)
 	durations := make([][]float64, len(days))
-	for i := range facts {
-		t := &facts[i]
-		if !f.Keeps(c, t) {
+	for t := range facts.All() {
+		if !f.keeps(clk, t) {
 			continue
 		}
-		k, ok := index[t.ClosedAt().In(c.Zone(t.Site)).Format(time.DateOnly)]
-		if !ok {
+		k := clk.day(t.Site, t.ClosedAt()) - first
+		if k < 0 || k >= int64(len(days)) {
 			continue
 		}
 		d := &days[k]

@@ -2,6 +2,8 @@ package stats
 
 import (
 	"fmt"
+	"iter"
+	"maps"
 	"slices"
 	"strings"
 
@@ -119,7 +121,7 @@ func AIOutcome(t *worklist.Turnaround) string {
 }
 
 // key returns the group of t.
-func (d Dimension) key(c *Calendar, t *worklist.Turnaround) string {
+func (d Dimension) key(k *clock, t *worklist.Turnaround) string {
 	or := func(s, def string) string {
 		if s == "" {
 			return def
@@ -149,7 +151,7 @@ func (d Dimension) key(c *Calendar, t *worklist.Turnaround) string {
 		if at.IsZero() {
 			at = t.ClosedAt()
 		}
-		if c.Working(t.Site, at) {
+		if k.working(t.Site, at) {
 			return Working
 		}
 		return OutOfHours
@@ -172,7 +174,7 @@ func (d Dimension) fixed() []string {
 }
 
 // groupKeys returns the keys of the groups found, in the dimension's order.
-func (d Dimension) groupKeys(found map[string]bool) []string {
+func (d Dimension) groupKeys(found iter.Seq[string]) []string {
 	keys := slices.Clone(d.fixed())
 	var rest []string
 	for k := range found {
@@ -199,7 +201,7 @@ type Filter struct {
 }
 
 // Keeps reports whether the filter keeps t.
-func (f *Filter) Keeps(c *Calendar, t *worklist.Turnaround) bool {
+func (f *Filter) keeps(k *clock, t *worklist.Turnaround) bool {
 	in := func(vs []string, v string) bool {
 		return len(vs) == 0 || slices.ContainsFunc(vs, func(x string) bool { return strings.EqualFold(x, v) })
 	}
@@ -208,7 +210,7 @@ func (f *Filter) Keeps(c *Calendar, t *worklist.Turnaround) bool {
 		!in(f.Priorities, t.Priority), !in(f.PatientClasses, t.PatientClass),
 		!in(f.Modalities, t.Modality), !in(f.Sections, t.Section),
 		f.AI != "" && AIOutcome(t) != f.AI,
-		f.Hours != "" && ByHours.key(c, t) != f.Hours:
+		f.Hours != "" && ByHours.key(k, t) != f.Hours:
 		return false
 	case f.Algorithm != "":
 		return slices.ContainsFunc(t.AI, func(a worklist.AIOutcome) bool { return a.Algorithm == f.Algorithm })
@@ -232,13 +234,12 @@ type TurnaroundReport struct {
 }
 
 // Turnarounds summarises interval iv of the facts f keeps, grouped by.
-func Turnarounds(facts []worklist.Turnaround, iv Interval, by Dimension, f Filter, c *Calendar) TurnaroundReport {
-	var all []float64
+func Turnarounds(facts worklist.Facts, iv Interval, by Dimension, f Filter, c *Calendar) TurnaroundReport {
+	clk := c.clock()
+	all := make([]float64, 0, facts.Len())
 	groups := map[string][]float64{}
-	found := map[string]bool{}
-	for i := range facts {
-		t := &facts[i]
-		if !f.Keeps(c, t) {
+	for t := range facts.All() {
+		if !f.keeps(clk, t) {
 			continue
 		}
 		d, ok := iv.of(t)
@@ -247,14 +248,13 @@ func Turnarounds(facts []worklist.Turnaround, iv Interval, by Dimension, f Filte
 		}
 		all = append(all, d)
 		if by != All {
-			k := by.key(c, t)
+			k := by.key(clk, t)
 			groups[k] = append(groups[k], d)
-			found[k] = true
 		}
 	}
 	r := TurnaroundReport{Interval: iv, By: by, All: summarise(all), Groups: []Group{}}
 	if by != All {
-		for _, k := range by.groupKeys(found) {
+		for _, k := range by.groupKeys(maps.Keys(groups)) {
 			r.Groups = append(r.Groups, Group{Key: k, Summary: summarise(groups[k])})
 		}
 	}
@@ -282,14 +282,14 @@ type ComplianceReport struct {
 
 // DueCompliance counts, of the reported studies f keeps, those read by
 // their due time, grouped by.
-func DueCompliance(facts []worklist.Turnaround, by Dimension, f Filter, c *Calendar) ComplianceReport {
+func DueCompliance(facts worklist.Facts, by Dimension, f Filter, c *Calendar) ComplianceReport {
+	clk := c.clock()
 	type acc struct {
 		n, met int
 		late   []float64
 	}
 	all := &acc{}
 	groups := map[string]*acc{}
-	found := map[string]bool{}
 	add := func(a *acc, met bool, late float64) {
 		a.n++
 		if met {
@@ -298,21 +298,19 @@ func DueCompliance(facts []worklist.Turnaround, by Dimension, f Filter, c *Calen
 			a.late = append(a.late, late)
 		}
 	}
-	for i := range facts {
-		t := &facts[i]
+	for t := range facts.All() {
 		met, known := t.DueMet()
-		if !known || !f.Keeps(c, t) {
+		if !known || !f.keeps(clk, t) {
 			continue
 		}
 		late := t.ReportedAt.Sub(t.Due).Seconds()
 		add(all, met, late)
 		if by != All {
-			k := by.key(c, t)
+			k := by.key(clk, t)
 			if groups[k] == nil {
 				groups[k] = &acc{}
 			}
 			add(groups[k], met, late)
-			found[k] = true
 		}
 	}
 	out := func(k string, a *acc) Compliance {
@@ -328,7 +326,7 @@ func DueCompliance(facts []worklist.Turnaround, by Dimension, f Filter, c *Calen
 	}
 	r := ComplianceReport{By: by, All: out(allStudies, all), Groups: []Compliance{}}
 	if by != All {
-		for _, k := range by.groupKeys(found) {
+		for _, k := range by.groupKeys(maps.Keys(groups)) {
 			r.Groups = append(r.Groups, out(k, groups[k]))
 		}
 	}

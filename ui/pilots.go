@@ -87,7 +87,7 @@ func (s *Server) getPilot(c *fiber.Ctx) error {
 		return pilotError(err)
 	}
 	now := s.now()
-	var facts []worklist.Turnaround
+	var facts worklist.Facts
 	if p.Started(now) {
 		before, during := p.Periods(now)
 		if facts, err = s.facts(c.UserContext(), statsQuery{From: before.From, To: during.To, Sites: p.Sites}); err != nil {

@@ -15,7 +15,7 @@ import (
 // StatsStore is what the statistics need of the store: the turnaround
 // records of closed studies and the studies waiting now.
 type StatsStore interface {
-	Turnarounds(ctx context.Context, sites []string, from, to time.Time) ([]worklist.Turnaround, error)
+	Turnarounds(ctx context.Context, sites []string, from, to time.Time) (worklist.Facts, error)
 	Waiting(ctx context.Context, sites []string) ([]worklist.Waiting, error)
 }
 
@@ -125,7 +125,7 @@ func readDimension(c *fiber.Ctx) (stats.Dimension, error) {
 }
 
 // facts reads the turnaround records of q's period and sites.
-func (s *Server) facts(ctx context.Context, q statsQuery) ([]worklist.Turnaround, error) {
+func (s *Server) facts(ctx context.Context, q statsQuery) (worklist.Facts, error) {
 	if s.statsStore == nil {
 		return nil, fiber.NewError(fiber.StatusServiceUnavailable, "statistics are not available on this store")
 	}
@@ -292,10 +292,10 @@ func (s *Server) getOverview(c *fiber.Ctx) error {
 }
 
 // siteNames returns the sites the records and the list name, sorted.
-func siteNames(facts []worklist.Turnaround, open []worklist.Waiting) []string {
+func siteNames(facts worklist.Facts, open []worklist.Waiting) []string {
 	seen := map[string]bool{}
-	for i := range facts {
-		seen[facts[i].Site] = true
+	for t := range facts.All() {
+		seen[t.Site] = true
 	}
 	for _, w := range open {
 		seen[w.Site] = true

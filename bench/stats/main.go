@@ -80,7 +80,7 @@ func run(studies, nsites, runs int, url string) error {
 		}
 	}
 	cal := &stats.Calendar{}
-	read := func() []worklist.Turnaround {
+	read := func() worklist.Facts {
 		f, err := store.Turnarounds(ctx, nil, from, now)
 		if err != nil {
 			panic(err)
@@ -104,24 +104,24 @@ func run(studies, nsites, runs int, url string) error {
 	pilot.Sites = names[:1]
 	queries := []struct {
 		name string
-		q    func(f []worklist.Turnaround)
+		q    func(f worklist.Facts)
 	}{
-		{"turnaround by band", func(f []worklist.Turnaround) {
+		{"turnaround by band", func(f worklist.Facts) {
 			stats.Turnarounds(f, stats.ReadyToFinal, stats.ByBand, stats.Filter{}, cal)
 		}},
-		{"turnaround by hours", func(f []worklist.Turnaround) {
+		{"turnaround by hours", func(f worklist.Facts) {
 			stats.Turnarounds(f, stats.ReadyToFinal, stats.ByHours, stats.Filter{}, cal)
 		}},
-		{"compliance by band", func(f []worklist.Turnaround) { stats.DueCompliance(f, stats.ByBand, stats.Filter{}, cal) }},
-		{"distribution by band", func(f []worklist.Turnaround) {
+		{"compliance by band", func(f worklist.Facts) { stats.DueCompliance(f, stats.ByBand, stats.Filter{}, cal) }},
+		{"distribution by band", func(f worklist.Facts) {
 			stats.Distribute(f, stats.ReadyToFinal, stats.ByBand, stats.Filter{}, cal)
 		}},
-		{"backlog by hour", func(f []worklist.Turnaround) { stats.BacklogByHour(f, open, from, now, cal) }},
-		{"reads by hour", func(f []worklist.Turnaround) { stats.ReadsByHour(f, from, now, cal) }},
-		{"trend by day", func(f []worklist.Turnaround) { stats.Trend(f, from, now, stats.Filter{}, cal) }},
-		{"AI performance", func(f []worklist.Turnaround) { stats.AIPerformances(f, stats.Filter{}, cal) }},
-		{"pilot evaluation", func(f []worklist.Turnaround) { stats.Evaluate(&pilot, f, now, cal) }},
-		{"overview (all of the above)", func(f []worklist.Turnaround) {
+		{"backlog by hour", func(f worklist.Facts) { stats.BacklogByHour(f, open, from, now, cal) }},
+		{"reads by hour", func(f worklist.Facts) { stats.ReadsByHour(f, from, now, cal) }},
+		{"trend by day", func(f worklist.Facts) { stats.Trend(f, from, now, stats.Filter{}, cal) }},
+		{"AI performance", func(f worklist.Facts) { stats.AIPerformances(f, stats.Filter{}, cal) }},
+		{"pilot evaluation", func(f worklist.Facts) { stats.Evaluate(&pilot, f, now, cal) }},
+		{"overview (all of the above)", func(f worklist.Facts) {
 			for _, iv := range stats.Intervals() {
 				stats.Turnarounds(f, iv, stats.ByBand, stats.Filter{}, cal)
 			}

@@ -333,6 +333,20 @@ func (s *service) run(ctx context.Context) error {
 		s.store.RunEscalations(escCtx, 0)
 	}()
 
+	// The statistics read a year of turnaround records: decoded now, in
+	// the background, a manager's first query is as quick as any later.
+	warmDone := make(chan struct{})
+	go func() {
+		defer close(warmDone)
+		start := time.Now()
+		n, err := s.store.WarmTurnarounds(ctx)
+		if err != nil {
+			s.log.Warn("stats: the turnaround records were not read ahead; the first query reads them", "err", err)
+			return
+		}
+		s.log.Info("stats: turnaround records read ahead", "records", n, "took", time.Since(start).Round(time.Millisecond))
+	}()
+
 	// Rules published by any instance, and the algorithm registry's
 	// changes, apply here too.
 	rulesCtx, stopRules := context.WithCancel(ctx)
@@ -361,6 +375,7 @@ loop:
 	<-escDone
 	stopRules()
 	<-rulesDone
+	<-warmDone
 	sctx, cancel := context.WithTimeout(context.Background(), s.cfg.shutdownTimeout)
 	defer cancel()
 	if e := s.mllp.Shutdown(sctx); e != nil {

@@ -33,7 +33,7 @@ type DeriveOptions struct {
 type Records interface {
 	// Turnarounds returns the records of the studies of sites (all when
 	// empty) closed in [from, to).
-	Turnarounds(ctx context.Context, sites []string, from, to time.Time) ([]worklist.Turnaround, error)
+	Turnarounds(ctx context.Context, sites []string, from, to time.Time) (worklist.Facts, error)
 }
 
 // FromStore makes a scenario ([FromTurnarounds]) of the studies of sites
@@ -45,7 +45,7 @@ func FromStore(ctx context.Context, store Records, sites []string, now time.Time
 		return nil, err
 	}
 	var last time.Time
-	for _, r := range recs {
+	for r := range recs.All() {
 		if r.CompletedAt.After(last) {
 			last = r.CompletedAt
 		}
@@ -73,7 +73,7 @@ const maxRead = 8 * time.Hour
 // the average of that hour on the days it did see. Only reported studies
 // leave records, so the last days of a window undercount arrivals a
 // little.
-func FromTurnarounds(records []worklist.Turnaround, opts DeriveOptions) (*Scenario, error) {
+func FromTurnarounds(records worklist.Facts, opts DeriveOptions) (*Scenario, error) {
 	rules := cmp.Or(opts.Rules, triage.DefaultRules())
 	sc := &Scenario{TimeZone: cmp.Or(opts.TimeZone, "Europe/Amsterdam")}
 	loc, err := time.LoadLocation(sc.TimeZone)
@@ -81,12 +81,12 @@ func FromTurnarounds(records []worklist.Turnaround, opts DeriveOptions) (*Scenar
 		return nil, fmt.Errorf("time zone: %w", err)
 	}
 	var recs []worklist.Turnaround
-	for _, r := range records {
+	for r := range records.All() {
 		if r.Status != worklist.StatusFinal || r.CompletedAt.IsZero() || !opts.From.IsZero() && r.CompletedAt.Before(opts.From) ||
 			!opts.Until.IsZero() && !r.CompletedAt.Before(opts.Until) {
 			continue
 		}
-		recs = append(recs, r)
+		recs = append(recs, *r)
 	}
 	if len(recs) == 0 {
 		return nil, errors.New("no turnaround records with a completion time in the window")

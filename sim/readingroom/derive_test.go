@@ -41,7 +41,7 @@ func TestFromTurnarounds(t *testing.T) {
 		n++
 		at = at.Add(step)
 	}
-	sc, err := FromTurnarounds(recs, DeriveOptions{})
+	sc, err := FromTurnarounds(worklist.Facts{recs}, DeriveOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -93,7 +93,7 @@ func TestFromTurnaroundsShifts(t *testing.T) {
 			}
 		}
 	}
-	sc, err := FromTurnarounds(recs, DeriveOptions{Until: base.AddDate(0, 0, 7)})
+	sc, err := FromTurnarounds(worklist.Facts{recs}, DeriveOptions{Until: base.AddDate(0, 0, 7)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -147,7 +147,7 @@ func TestFromTurnaroundsSections(t *testing.T) {
 		// neuro: one at a time; chest: two at once.
 		recs = append(recs, rec("neuro", "CT", time.Minute), rec("chest", "DX", time.Minute), rec("chest", "DX", 2*time.Minute))
 	}
-	sc, err := FromTurnarounds(recs, DeriveOptions{TimeZone: "UTC"})
+	sc, err := FromTurnarounds(worklist.Facts{recs}, DeriveOptions{TimeZone: "UTC"})
 	if err != nil {
 		t.Fatal(err)
 	}

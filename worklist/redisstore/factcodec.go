@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/voorrang/voorrang/triage"
@@ -147,6 +148,7 @@ func newFactDecoder() *factDecoder {
 func (d *factDecoder) decodeDay(data []byte, out []worklist.Turnaround) ([]worklist.Turnaround, error) {
 	clear(d.index)
 	start := len(out)
+	out = slices.Grow(out, countRecords(data))
 	withdrawn := 0
 	for len(data) > 0 {
 		n, k := binary.Uvarint(data)
@@ -158,18 +160,23 @@ func (d *factDecoder) decodeDay(data []byte, out []worklist.Turnaround) ([]workl
 		if len(rec) < 2 || rec[0] != factFormat {
 			continue // a format this build does not know
 		}
-		var t worklist.Turnaround
-		if err := d.decode(rec, &t); err != nil {
-			return out, err
+		// Decoded in place, at the end of out: kept there when the study
+		// is new, moved onto its earlier record when a later version.
+		out = append(out, worklist.Turnaround{})
+		t := &out[len(out)-1]
+		if err := d.decode(rec, t); err != nil {
+			return out[:len(out)-1], err
 		}
 		i, seen := d.index[t.Accession]
 		switch {
 		case !seen:
-			d.index[t.Accession] = len(out)
-			out = append(out, t)
+			d.index[t.Accession] = len(out) - 1
+			continue
 		case t.Version >= out[i].Version:
-			out[i] = t
+			out[i] = *t
 		}
+		out[len(out)-1] = worklist.Turnaround{}
+		out = out[:len(out)-1]
 	}
 	// Drop the withdrawn studies.
 	kept := out[:start]
@@ -185,6 +192,21 @@ func (d *factDecoder) decodeDay(data []byte, out []worklist.Turnaround) ([]workl
 	}
 	clear(out[len(kept):])
 	return kept, nil
+}
+
+// countRecords returns how many records data holds (an upper bound of
+// the studies it decodes to), by their lengths alone.
+func countRecords(data []byte) int {
+	n := 0
+	for len(data) > 0 {
+		l, k := binary.Uvarint(data)
+		if k <= 0 || l > uint64(len(data)-k) {
+			break
+		}
+		data = data[k+int(l):]
+		n++
+	}
+	return n
 }
 
 // decode reads one record (after its length).

@@ -29,11 +29,11 @@ func turnarounds(t *testing.T, s *Store, from, to time.Time) map[string]worklist
 		t.Fatal(err)
 	}
 	m := map[string]worklist.Turnaround{}
-	for _, r := range tat {
+	for r := range tat.All() {
 		if _, dup := m[r.Site+"/"+r.Accession]; dup {
 			t.Errorf("two records of %s/%s", r.Site, r.Accession)
 		}
-		m[r.Site+"/"+r.Accession] = r
+		m[r.Site+"/"+r.Accession] = *r
 	}
 	return m
 }

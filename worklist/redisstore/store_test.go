@@ -150,7 +150,7 @@ func TestLifecycle(t *testing.T) {
 		t.Errorf("list %v, want [W2]", got)
 	}
 	tat, err := s.Turnarounds(ctx, nil, t0, t0.Add(24*time.Hour))
-	if err != nil || len(tat) != 1 || tat[0].Accession != "W1" || !tat[0].ReportedAt.Equal(t0.Add(2*time.Hour)) {
+	if err != nil || tat.Len() != 1 || tat[0][0].Accession != "W1" || !tat[0][0].ReportedAt.Equal(t0.Add(2*time.Hour)) {
 		t.Fatalf("turnaround records: %+v %v", tat, err)
 	}
 
