@@ -41,7 +41,9 @@ const (
 // It reads all sites at once (the store's WaitChanges): on one Redis
 // server one blocking XREAD, one blocked connection however many sites
 // there are; on Redis Cluster, where each site's stream lives on its own
-// slot, a poll of every stream in one pipeline.
+// slot, a read of a site's stream as soon as a change of it is announced
+// over pub/sub, and a poll of every stream now and then for an
+// announcement lost.
 type hub struct {
 	feed      changeFeed
 	log       *slog.Logger

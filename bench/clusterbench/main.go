@@ -137,18 +137,26 @@ func feedPart(ctx context.Context, cfg config, single, clustered func() redis.Un
 	fmt.Fprintf(out, "\n## Change to live feed (%d changes, one every 10 ms over %d sites)\n\n", cfg.changes, len(sites))
 	fmt.Fprintln(out, "| set-up | p50 | p99 | max | p99 ratio |")
 	fmt.Fprintln(out, "|---|---|---|---|---|")
-	sbase, err := feedDelay(ctx, single, cfg.changes)
+	sbase, err := feedDelay(ctx, single, redisstore.Options{}, cfg.changes)
 	if err != nil {
 		return err
 	}
-	cl, err := feedDelay(ctx, clustered, cfg.changes)
+	polled, err := feedDelay(ctx, clustered, redisstore.Options{NoAnnouncements: true}, cfg.changes)
+	if err != nil {
+		return err
+	}
+	rung, err := feedDelay(ctx, clustered, redisstore.Options{}, cfg.changes)
 	if err != nil {
 		return err
 	}
 	for _, r := range []struct {
 		name string
 		lat  []time.Duration
-	}{{"standalone (one blocking XREAD)", sbase}, {"cluster (poll every 100 ms)", cl}} {
+	}{
+		{"standalone (one blocking XREAD)", sbase},
+		{"cluster, poll only (every 100 ms)", polled},
+		{"cluster, announced (poll every 1 s)", rung},
+	} {
 		fmt.Fprintf(out, "| %s | %s | %s | %s | %.2f |\n", r.name, ms(pct(r.lat, 50)), ms(pct(r.lat, 99)), ms(pct(r.lat, 100)),
 			float64(pct(r.lat, 99))/float64(max(pct(sbase, 99), 1)))
 	}
@@ -167,7 +175,6 @@ func panelPart(ctx context.Context, cfg config, singleURL, clusterURL string, ou
 	if err != nil {
 		return err
 	}
-	defer os.RemoveAll(dir)
 	bin, err := buildVoorrang(ctx, dir)
 	if err != nil {
 		return err
@@ -182,6 +189,7 @@ func panelPart(ctx context.Context, cfg config, singleURL, clusterURL string, ou
 	if err != nil {
 		return err
 	}
+	os.RemoveAll(dir) // kept when the part failed, for the instances' logs
 	printPanels(out, []panelResult{base, cl}, base)
 	fmt.Fprintf(out, "\nLoad average at the end (other work on this machine shows here): %s\n", loadAverage())
 	return nil
@@ -293,14 +301,15 @@ func order(site, acc string) []byte {
 // as an instance's live feed does (WaitChanges over every site, as the
 // websocket hub calls it) on another, and returns the delay of each from
 // the start of its write to its arrival.
-func feedDelay(ctx context.Context, connect func() redis.UniversalClient, changes int) ([]time.Duration, error) {
+func feedDelay(ctx context.Context, connect func() redis.UniversalClient, opts redisstore.Options, changes int) ([]time.Duration, error) {
 	run := runs.Add(1)
 	prefix := fmt.Sprintf("feed%d:", run)
 	wrdb, rrdb := connect(), connect()
 	defer wrdb.Close()
 	defer rrdb.Close()
-	writer := redisstore.New(wrdb, redisstore.Options{Prefix: prefix})
-	reader := redisstore.New(rrdb, redisstore.Options{Prefix: prefix})
+	opts.Prefix = prefix
+	writer := redisstore.New(wrdb, opts)
+	reader := redisstore.New(rrdb, opts)
 	now := time.Now()
 	cursors := map[string]string{}
 	for _, site := range sites {

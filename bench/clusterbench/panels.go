@@ -142,6 +142,17 @@ func openBenchPanel(addr string, instance int) (*benchPanel, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open a panel on %s: %w", addr, err)
 	}
+	// The snapshot comes once the instance follows the change streams:
+	// every change after it reaches the panel as an upsert.
+	conn.SetReadDeadline(time.Now().Add(30 * time.Second))
+	var first struct {
+		Type string `json:"type"`
+	}
+	if err := conn.ReadJSON(&first); err != nil || first.Type != "snapshot" {
+		conn.Close()
+		return nil, fmt.Errorf("a panel on %s: first message %q, %v; want the snapshot", addr, first.Type, err)
+	}
+	conn.SetReadDeadline(time.Time{})
 	p := &benchPanel{instance: instance, conn: conn, arrived: map[string]time.Time{},
 		changed: make(chan struct{}, 1), done: make(chan error, 1)}
 	go p.read()
@@ -193,17 +204,30 @@ func (p *benchPanel) has(accs []string) bool {
 	return true
 }
 
+// missing returns those of accs that have not arrived.
+func (p *benchPanel) missing(accs []string) []string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	var out []string
+	for _, a := range accs {
+		if _, ok := p.arrived[a]; !ok {
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
 // waitAll waits until every panel saw every one of accs.
 func waitAll(panels []*benchPanel, accs []string, timeout time.Duration) error {
 	deadline := time.After(timeout)
 	for _, p := range panels {
-		for !p.has(accs) {
+		for len(p.missing(accs)) > 0 {
 			select {
 			case <-p.changed:
 			case err := <-p.done:
 				return fmt.Errorf("a panel of instance %d closed: %w", p.instance+1, err)
 			case <-deadline:
-				return fmt.Errorf("a panel of instance %d did not see every change within %s", p.instance+1, timeout)
+				return fmt.Errorf("a panel of instance %d did not see %v within %s", p.instance+1, p.missing(accs), timeout)
 			}
 		}
 	}
@@ -283,7 +307,7 @@ func panelDelay(ctx context.Context, bin, dir, setup, redisURL string, n, perIns
 		warm = append(warm, acc)
 	}
 	if err := waitAll(panels, warm, 30*time.Second); err != nil {
-		return panelResult{}, err
+		return panelResult{}, fmt.Errorf("%s, the first order of each site: %w (logs in %s)", setup, err, dir)
 	}
 
 	started := make(map[string]time.Time, changes)
@@ -303,7 +327,7 @@ func panelDelay(ctx context.Context, bin, dir, setup, redisURL string, n, perIns
 		accs = append(accs, acc)
 	}
 	if err := waitAll(panels, accs, 30*time.Second); err != nil {
-		return panelResult{}, err
+		return panelResult{}, fmt.Errorf("%s: %w (logs in %s)", setup, err, dir)
 	}
 	r := panelResult{setup: setup, lat: make([][]time.Duration, n)}
 	for _, p := range panels {

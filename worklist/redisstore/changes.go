@@ -1,6 +1,7 @@
 package redisstore
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -74,15 +75,17 @@ func (s *Store) trimmedAfter(ctx context.Context, key, after string) (bool, erro
 // On a standalone Redis (or behind Sentinel) it is one blocking XREAD over
 // every site's stream. On Redis Cluster the sites' streams live on
 // different slots, which one XREAD cannot span, and a blocking read per
-// site would hold a connection each; there it polls every site's stream
-// in one pipeline (which the cluster client spreads over the nodes) every
-// clusterPoll until a change comes or block has passed.
+// site would hold a connection each; there it reads every site's stream
+// in one pipeline (which the cluster client spreads over the nodes), then
+// reads a site's stream again as soon as a change of it is announced (the
+// doorbell), and every site's every ClusterPoll in case an announcement
+// was lost, until a change comes or block has passed.
 func (s *Store) WaitChanges(ctx context.Context, positions map[string]string, count int64, block time.Duration) ([]worklist.Change, error) {
 	if len(positions) == 0 {
 		return nil, nil
 	}
 	if _, ok := s.rdb.(*redis.ClusterClient); ok {
-		return s.pollChanges(ctx, positions, count, block)
+		return s.waitClusterChanges(ctx, positions, count, block)
 	}
 	streams := make([]string, 0, 2*len(positions))
 	sites := make([]string, 0, len(positions))
@@ -103,40 +106,81 @@ func (s *Store) WaitChanges(ctx context.Context, positions map[string]string, co
 	return s.decodeStreams(ctx, res)
 }
 
-// clusterPoll is how often WaitChanges looks for changes on Redis Cluster.
-const clusterPoll = 100 * time.Millisecond
+const (
+	// clusterPoll is how often WaitChanges reads every site's stream on
+	// Redis Cluster while it listens for announced changes;
+	// clusterPollAlone while it cannot (Options.NoAnnouncements, or the
+	// subscription failed).
+	clusterPoll      = time.Second
+	clusterPollAlone = 100 * time.Millisecond
+)
 
-func (s *Store) pollChanges(ctx context.Context, positions map[string]string, count int64, block time.Duration) ([]worklist.Change, error) {
-	deadline := time.Now().Add(block)
-	for {
-		pipe := s.rdb.Pipeline()
-		cmds := make([]*redis.XStreamSliceCmd, 0, len(positions))
-		for site, pos := range positions {
-			cmds = append(cmds, pipe.XRead(ctx, &redis.XReadArgs{
-				Streams: []string{s.keys.changes(site), pos}, Count: count, Block: -1}))
-		}
-		if _, err := pipe.Exec(ctx); err != nil && !errors.Is(err, redis.Nil) {
-			return nil, fmt.Errorf("wait for changes: %w", err)
-		}
-		var res []redis.XStream
-		for _, c := range cmds {
-			res = append(res, c.Val()...)
-		}
-		if len(res) > 0 {
-			return s.decodeStreams(ctx, res)
-		}
-		wait := min(clusterPoll, time.Until(deadline))
-		if wait <= 0 {
-			return nil, nil
-		}
-		t := time.NewTimer(wait)
-		select {
-		case <-ctx.Done():
-			t.Stop()
+func (s *Store) waitClusterChanges(ctx context.Context, positions map[string]string, count int64, block time.Duration) ([]worklist.Change, error) {
+	var (
+		w     *bellWaiter
+		wake  <-chan struct{} // nil: never rings
+		every = cmp.Or(s.opts.ClusterPoll, clusterPollAlone)
+	)
+	if s.bell != nil {
+		// Listen before the first read: a change written after that read
+		// is announced to this waiter.
+		var err error
+		switch w, err = s.bell.listen(ctx); {
+		case err == nil:
+			defer s.bell.leave(w)
+			wake, every = w.wake, cmp.Or(s.opts.ClusterPoll, clusterPoll)
+		case ctx.Err() != nil:
 			return nil, ctx.Err()
-		case <-t.C:
+		default:
+			s.opts.Logger.Warn("change feed: not listening for announced changes; polling", "err", err)
 		}
 	}
+	poll := time.NewTicker(every)
+	defer poll.Stop()
+	end := time.NewTimer(block)
+	defer end.Stop()
+	read := positions
+	for {
+		got, err := s.readStreams(ctx, read, count)
+		if err != nil || len(got) > 0 {
+			return got, err
+		}
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-end.C:
+			return nil, nil
+		case <-poll.C:
+			read = positions
+		case <-wake:
+			read = s.bell.take(w, positions)
+		}
+	}
+}
+
+// readStreams reads the changes of the sites after their positions, in
+// one pipeline of an XREAD per site (without blocking).
+func (s *Store) readStreams(ctx context.Context, positions map[string]string, count int64) ([]worklist.Change, error) {
+	if len(positions) == 0 {
+		return nil, nil
+	}
+	pipe := s.rdb.Pipeline()
+	cmds := make([]*redis.XStreamSliceCmd, 0, len(positions))
+	for site, pos := range positions {
+		cmds = append(cmds, pipe.XRead(ctx, &redis.XReadArgs{
+			Streams: []string{s.keys.changes(site), pos}, Count: count, Block: -1}))
+	}
+	if _, err := pipe.Exec(ctx); err != nil && !errors.Is(err, redis.Nil) {
+		return nil, fmt.Errorf("wait for changes: %w", err)
+	}
+	var res []redis.XStream
+	for _, c := range cmds {
+		res = append(res, c.Val()...)
+	}
+	if len(res) == 0 {
+		return nil, nil
+	}
+	return s.decodeStreams(ctx, res)
 }
 
 func (s *Store) decodeStreams(ctx context.Context, res []redis.XStream) ([]worklist.Change, error) {

@@ -28,6 +28,10 @@ func (k keys) escalations(site string) string { return k.tag(site) + "escalation
 // changes is the site's change stream.
 func (k keys) changes(site string) string { return k.tag(site) + "changes" }
 
+// changesAnnounced is the channel on which, on Redis Cluster, each change
+// is announced with its stream's key (doorbell.go).
+func (k keys) changesAnnounced() string { return k.prefix + "changes:announced" }
+
 // pending holds events for an accession not yet ordered, in arrival order.
 func (k keys) pending(site, acc string) string { return k.tag(site) + "pending:" + acc }
 

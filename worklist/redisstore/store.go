@@ -54,6 +54,11 @@ type Store struct {
 	// set, to spare a round trip for each new study. The set lives outside
 	// the sites' hash tags, so the script cannot write it.
 	sites sync.Map // site -> time.Time
+	// announce is the channel the apply script publishes each change's
+	// stream key on ("": it publishes none), and bell hears it, on Redis
+	// Cluster (doorbell.go).
+	announce string
+	bell     *doorbell
 }
 
 // Options tune a Store; the zero value of each field is a sensible default.
@@ -104,6 +109,16 @@ type Options struct {
 	// every input.
 	WaitReplicas int
 	WaitTimeout  time.Duration
+	// ClusterPoll is how often the change feed (WaitChanges) on Redis
+	// Cluster reads every site's stream besides reading a site's as soon
+	// as a change of it is announced; the poll finds a change whose
+	// announcement was lost. Zero means one second, or 100 ms when it
+	// does not listen.
+	ClusterPoll time.Duration
+	// NoAnnouncements makes the store on Redis Cluster neither announce
+	// its changes nor listen for others': its change feed only polls, as
+	// before announcements. For comparison in bench/clusterbench.
+	NoAnnouncements bool
 }
 
 // New returns a Store on rdb.
@@ -146,6 +161,10 @@ func New(rdb redis.UniversalClient, opts Options) *Store {
 	}
 	s.registry.base = rules
 	s.rules.Store(rules)
+	if _, ok := rdb.(*redis.ClusterClient); ok && !opts.NoAnnouncements {
+		s.announce = s.keys.changesAnnounced()
+		s.bell = newDoorbell(rdb, s.announce, opts.Prefix)
+	}
 	return s
 }
 
@@ -494,7 +513,7 @@ func (s *Store) write(ctx context.Context, m mutation, st *worklist.Study, tr wo
 		version, version+1, data, score, m.acc, string(tr.List), s.opts.StreamLength,
 		m.dedupeVal, int64(s.opts.DedupeTTL/time.Second), pending, f.record, patientOp, auditData, escalates,
 		waiting, f.expireAt, f.closedOp, s.opts.ClosedTTL.Milliseconds(), f.day.Format("20060102"), s.opts.Retention.Milliseconds(),
-		f.withdrawal, f.oldExpireAt,
+		f.withdrawal, f.oldExpireAt, s.announce,
 	).StringSlice()
 	if err != nil {
 		return written{}, false, fmt.Errorf("write study: %w", err)

@@ -39,6 +39,9 @@
 --          open again: it does not expire and KEYS[11] is removed.
 -- ARGV[21] withdrawal record to append to KEYS[12] ("" adds none)
 -- ARGV[22] when KEYS[12] expires (Unix ms)
+-- ARGV[23] the channel to announce the change on, with KEYS[3] as the
+--          message, so that readers on Redis Cluster read it at once ("":
+--          none; the readers' XREAD blocks on KEYS[3] itself elsewhere)
 --
 -- Returns {"dup", value} when the de-duplication key exists (the input was
 -- applied before), {"conflict"} when the study's version is not ARGV[1]
@@ -84,6 +87,9 @@ local id = ""
 if ARGV[6] ~= "" then
   id = redis.call("XADD", KEYS[3], "MAXLEN", "~", ARGV[7], "*",
     "k", ARGV[6], "a", ARGV[5], "v", ARGV[2])
+  if ARGV[23] ~= "" then
+    redis.call("PUBLISH", ARGV[23], KEYS[3])
+  end
 end
 if ARGV[8] ~= "" then
   redis.call("SET", KEYS[4], ARGV[8], "EX", ARGV[9])
