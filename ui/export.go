@@ -18,11 +18,7 @@ func (s *Server) getExport(c *fiber.Ctx) error {
 	if len(s.pseudonyms.Key) == 0 {
 		return &apiError{Code: "not_found", Message: "the export needs a pseudonym key, which this service has not", status: fiber.StatusNotFound}
 	}
-	q, err := s.readStatsQuery(c)
-	if err != nil {
-		return err
-	}
-	facts, err := s.facts(c.UserContext(), q)
+	q, facts, err := s.readFacts(c)
 	if err != nil {
 		return err
 	}

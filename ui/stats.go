@@ -124,6 +124,18 @@ func readDimension(c *fiber.Ctx) (stats.Dimension, error) {
 	return d, nil
 }
 
+// readFacts reads the statistics query of c and the turnaround records of
+// its period and sites. A handler reads its own parameters (interval, by)
+// first, so that a bad request costs no read of the store.
+func (s *Server) readFacts(c *fiber.Ctx) (statsQuery, worklist.Facts, error) {
+	q, err := s.readStatsQuery(c)
+	if err != nil {
+		return q, nil, err
+	}
+	facts, err := s.facts(c.UserContext(), q)
+	return q, facts, err
+}
+
 // facts reads the turnaround records of q's period and sites.
 func (s *Server) facts(ctx context.Context, q statsQuery) (worklist.Facts, error) {
 	if s.statsStore == nil {
@@ -133,10 +145,6 @@ func (s *Server) facts(ctx context.Context, q statsQuery) (worklist.Facts, error
 }
 
 func (s *Server) getTurnaround(c *fiber.Ctx) error {
-	q, err := s.readStatsQuery(c)
-	if err != nil {
-		return err
-	}
 	iv, err := readInterval(c)
 	if err != nil {
 		return err
@@ -145,7 +153,7 @@ func (s *Server) getTurnaround(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	facts, err := s.facts(c.UserContext(), q)
+	q, facts, err := s.readFacts(c)
 	if err != nil {
 		return err
 	}
@@ -153,15 +161,11 @@ func (s *Server) getTurnaround(c *fiber.Ctx) error {
 }
 
 func (s *Server) getCompliance(c *fiber.Ctx) error {
-	q, err := s.readStatsQuery(c)
-	if err != nil {
-		return err
-	}
 	by, err := readDimension(c)
 	if err != nil {
 		return err
 	}
-	facts, err := s.facts(c.UserContext(), q)
+	q, facts, err := s.readFacts(c)
 	if err != nil {
 		return err
 	}
@@ -169,10 +173,6 @@ func (s *Server) getCompliance(c *fiber.Ctx) error {
 }
 
 func (s *Server) getDistribution(c *fiber.Ctx) error {
-	q, err := s.readStatsQuery(c)
-	if err != nil {
-		return err
-	}
 	iv, err := readInterval(c)
 	if err != nil {
 		return err
@@ -181,7 +181,7 @@ func (s *Server) getDistribution(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	facts, err := s.facts(c.UserContext(), q)
+	q, facts, err := s.readFacts(c)
 	if err != nil {
 		return err
 	}
@@ -191,11 +191,7 @@ func (s *Server) getDistribution(c *fiber.Ctx) error {
 // getBacklog answers the reading list now, and the mean backlog by hour
 // of the week over the period.
 func (s *Server) getBacklog(c *fiber.Ctx) error {
-	q, err := s.readStatsQuery(c)
-	if err != nil {
-		return err
-	}
-	facts, err := s.facts(c.UserContext(), q)
+	q, facts, err := s.readFacts(c)
 	if err != nil {
 		return err
 	}
@@ -208,11 +204,7 @@ func (s *Server) getBacklog(c *fiber.Ctx) error {
 }
 
 func (s *Server) getReads(c *fiber.Ctx) error {
-	q, err := s.readStatsQuery(c)
-	if err != nil {
-		return err
-	}
-	facts, err := s.facts(c.UserContext(), q)
+	q, facts, err := s.readFacts(c)
 	if err != nil {
 		return err
 	}
@@ -220,11 +212,7 @@ func (s *Server) getReads(c *fiber.Ctx) error {
 }
 
 func (s *Server) getTrend(c *fiber.Ctx) error {
-	q, err := s.readStatsQuery(c)
-	if err != nil {
-		return err
-	}
-	facts, err := s.facts(c.UserContext(), q)
+	q, facts, err := s.readFacts(c)
 	if err != nil {
 		return err
 	}
@@ -234,11 +222,7 @@ func (s *Server) getTrend(c *fiber.Ctx) error {
 // getAI answers the performance of each AI algorithm, per site and in
 // all.
 func (s *Server) getAI(c *fiber.Ctx) error {
-	q, err := s.readStatsQuery(c)
-	if err != nil {
-		return err
-	}
-	facts, err := s.facts(c.UserContext(), q)
+	q, facts, err := s.readFacts(c)
 	if err != nil {
 		return err
 	}
@@ -250,17 +234,14 @@ func (s *Server) getAI(c *fiber.Ctx) error {
 // default), its distribution, compliance by band, the backlog now and by
 // hour, reads per hour, the trend by day and the AI table.
 func (s *Server) getOverview(c *fiber.Ctx) error {
-	q, err := s.readStatsQuery(c)
-	if err != nil {
-		return err
-	}
 	by := stats.ByBand
 	if c.Query("by") != "" {
+		var err error
 		if by, err = readDimension(c); err != nil {
 			return err
 		}
 	}
-	facts, err := s.facts(c.UserContext(), q)
+	q, facts, err := s.readFacts(c)
 	if err != nil {
 		return err
 	}
