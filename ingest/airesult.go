@@ -85,16 +85,16 @@ func DecodeAIResult(body []byte, received time.Time) (worklist.Event, error) {
 		}
 		return nil
 	}
-	for _, f := range []struct{ name, v string }{{"accession", b.Accession}, {"site", b.Site}} {
+	key := []struct{ name, v string }{{"accession", b.Accession}, {"site", b.Site}}
+	for _, f := range key {
 		if err := req(f.name, f.v); err != nil {
 			return worklist.Event{}, err
 		}
 	}
-	if len(b.Accession) > 64 || strings.ContainsAny(b.Accession, "{}") {
-		return worklist.Event{}, invalid("accession", "accession must be at most 64 characters, without braces")
-	}
-	if len(b.Site) > 64 || strings.ContainsAny(b.Site, "{}") {
-		return worklist.Event{}, invalid("site", "site must be at most 64 characters, without braces")
+	for _, f := range key {
+		if badKeyPart(f.v) {
+			return worklist.Event{}, invalid(f.name, f.name+" must be at most 64 characters, without braces")
+		}
 	}
 	if b.Algorithm == nil {
 		return worklist.Event{}, invalid("algorithm", "algorithm is required")
@@ -293,6 +293,11 @@ func findingPresence(f *findingBody, at func(string) string) (triage.Presence, e
 }
 
 // limit cuts s to n bytes for an error message.
+// badKeyPart reports whether v cannot be part of a study's key (its site,
+// its accession number): longer than 64 characters, or with a brace, which
+// would break the key's Redis hash tag.
+func badKeyPart(v string) bool { return len(v) > 64 || strings.ContainsAny(v, "{}") }
+
 func limit(s string, n int) string {
 	if len(s) > n {
 		return s[:n] + "..."

@@ -111,6 +111,10 @@ func TestDecodeFHIRBroken(t *testing.T) {
 		{"accession without its site", "aidoc", `"assigner": {
           "display": "ZHWEST"
         }`, `"system": "urn:x"`, "Observation.partOf[0].identifier.assigner", IssueRequired},
+		{"site with braces", "aidoc", `"assigner": {
+          "display": "ZHWEST"
+        }`, `"assigner": {"display": "ZH{WEST}"}`, "Observation.partOf[0].identifier.assigner", IssueValue},
+		{"accession empty", "nordlicht", `"value": "W26000101"`, `"value": " "`, "DiagnosticReport.basedOn[0].identifier.value", IssueRequired},
 		{"accession with braces", "nordlicht", `"value": "W26000101"`, `"value": "W2{6}"`, "DiagnosticReport.basedOn[0].identifier.value", IssueValue},
 		{"study not in the bundle", "umc", `"reference": "urn:uuid:c1e4a7b2-9d3f-4e6a-b5c8-0a1f2e3d4c03"`, `"reference": "ImagingStudy/elsewhere"`,
 			"Bundle.entry[3].resource.partOf", IssueRequired},

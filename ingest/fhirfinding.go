@@ -93,11 +93,8 @@ func accessionIn(ids []fhirIdentifier, path string, list bool) (*fhirStudy, erro
 			at = fmt.Sprintf("%s[%d]", path, i)
 		}
 		acc := strings.TrimSpace(id.Value)
-		switch {
-		case acc == "":
-			return nil, fhirErr(IssueRequired, at+".value", "the accession number is required")
-		case len(acc) > 64 || strings.ContainsAny(acc, "{}"):
-			return nil, fhirErr(IssueValue, at+".value", "the accession number must be at most 64 characters, without braces")
+		if err := checkKeyPart(acc, at+".value", "the accession number", "the accession number is required"); err != nil {
+			return nil, err
 		}
 		var site string
 		if a := id.Assigner; a != nil {
@@ -107,16 +104,26 @@ func accessionIn(ids []fhirIdentifier, path string, list bool) (*fhirStudy, erro
 			}
 		}
 		site = strings.TrimSpace(site)
-		switch {
-		case site == "":
-			return nil, fhirErr(IssueRequired, at+".assigner", "the site that issued the accession number is required "+
-				"(assigner.identifier.value, or assigner.display): the sending facility of its orders")
-		case len(site) > 64 || strings.ContainsAny(site, "{}"):
-			return nil, fhirErr(IssueValue, at+".assigner", "the site must be at most 64 characters, without braces")
+		if err := checkKeyPart(site, at+".assigner", "the site", "the site that issued the accession number is required "+
+			"(assigner.identifier.value, or assigner.display): the sending facility of its orders"); err != nil {
+			return nil, err
 		}
 		return &fhirStudy{site: site, accession: acc, at: at}, nil
 	}
 	return nil, nil
+}
+
+// checkKeyPart takes v, the site or the accession number of a study (what
+// names it), read at expr: required (missing says what is), and no longer
+// or other than a key may hold (badKeyPart).
+func checkKeyPart(v, expr, what, missing string) error {
+	switch {
+	case v == "":
+		return fhirErr(IssueRequired, expr, "%s", missing)
+	case badKeyPart(v):
+		return fhirErr(IssueValue, expr, "%s must be at most 64 characters, without braces", what)
+	}
+	return nil
 }
 
 // checkStatus takes the status of a result: preliminary, final, amended
