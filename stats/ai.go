@@ -80,72 +80,36 @@ func Wilson(k, n int) *Proportion {
 func AIPerformances(facts worklist.Facts, f Filter, c *Calendar) []AIPerformance {
 	clk := c.clock()
 	type key struct{ algorithm, site string }
-	type acc struct {
-		p                  AIPerformance
-		flagged, unflagged []float64
-	}
-	rows := map[key]*acc{}
-	get := func(k key) *acc {
-		a := rows[k]
-		if a == nil {
-			a = &acc{p: AIPerformance{Algorithm: k.algorithm, Site: k.site, Versions: []string{}}}
-			rows[k] = a
-		}
-		return a
-	}
+	rows := map[key]*aiAcc{}
 	for t := range facts.All() {
 		if t.Status != worklist.StatusFinal || !f.keeps(clk, t) {
 			continue
 		}
 		d, hasD := ReadyToFinal.of(t)
 		met, known := t.DueMet()
-		for _, o := range t.AI {
-			for _, k := range []key{{o.Algorithm, allStudies}, {o.Algorithm, t.Site}} {
-				a := get(k)
-				p := &a.p
-				if o.Failed || o.Pending {
-					if o.Failed {
-						p.Failed++
-					} else {
-						p.Pending++
-					}
-					continue
-				}
-				p.Results++
-				if o.Version != "" && !slices.Contains(p.Versions, o.Version) {
-					p.Versions = append(p.Versions, o.Version)
-				}
-				if o.Positive {
-					p.Positive++
-					switch {
-					case o.Agree > o.Disagree:
-						p.Confirmed++
-					case o.Disagree > o.Agree:
-						p.Refuted++
-					}
-					if o.NotAssessable > 0 {
-						p.NotAssessable++
-					}
-				}
-				if o.Discrepancy {
-					p.Discrepancies++
-				}
-				flaggedBefore := o.Positive && !o.Discrepancy
-				if hasD {
-					if flaggedBefore {
-						a.flagged = append(a.flagged, d)
-					} else if !o.Positive {
-						a.unflagged = append(a.unflagged, d)
-					}
-				}
-				if flaggedBefore && o.Band == triage.Critical && known {
-					p.Critical++
-					if met {
-						p.CriticalInTime++
-					}
-				}
+		for i := range t.AI {
+			o := &t.AI[i]
+			k := key{o.Algorithm, t.Site}
+			a := rows[k]
+			if a == nil {
+				a = &aiAcc{p: AIPerformance{Algorithm: k.algorithm, Site: k.site, Versions: []string{}}}
+				rows[k] = a
 			}
+			a.add(o, d, hasD, met, known)
 		}
+	}
+	// Each algorithm's row of all sites adds up its sites' rows.
+	totals := map[string]*aiAcc{}
+	for k, a := range rows {
+		tot := totals[k.algorithm]
+		if tot == nil {
+			tot = &aiAcc{p: AIPerformance{Algorithm: k.algorithm, Site: allStudies, Versions: []string{}}}
+			totals[k.algorithm] = tot
+		}
+		tot.merge(a)
+	}
+	for alg, tot := range totals {
+		rows[key{alg, allStudies}] = tot
 	}
 	out := make([]AIPerformance, 0, len(rows))
 	for _, a := range rows {
@@ -174,6 +138,81 @@ func AIPerformances(facts worklist.Facts, f Filter, c *Calendar) []AIPerformance
 		return cmpString(a.Site, b.Site)
 	})
 	return out
+}
+
+// aiAcc gathers one row of the AI table.
+type aiAcc struct {
+	p                  AIPerformance
+	flagged, unflagged []float64
+}
+
+// add counts outcome o of a reported study whose completed → final was
+// d (when hasD) and whose due time was met (when known).
+func (a *aiAcc) add(o *worklist.AIOutcome, d float64, hasD, met, known bool) {
+	p := &a.p
+	if o.Failed || o.Pending {
+		if o.Failed {
+			p.Failed++
+		} else {
+			p.Pending++
+		}
+		return
+	}
+	p.Results++
+	if o.Version != "" && !slices.Contains(p.Versions, o.Version) {
+		p.Versions = append(p.Versions, o.Version)
+	}
+	if o.Positive {
+		p.Positive++
+		switch {
+		case o.Agree > o.Disagree:
+			p.Confirmed++
+		case o.Disagree > o.Agree:
+			p.Refuted++
+		}
+		if o.NotAssessable > 0 {
+			p.NotAssessable++
+		}
+	}
+	if o.Discrepancy {
+		p.Discrepancies++
+	}
+	flaggedBefore := o.Positive && !o.Discrepancy
+	if hasD {
+		if flaggedBefore {
+			a.flagged = append(a.flagged, d)
+		} else if !o.Positive {
+			a.unflagged = append(a.unflagged, d)
+		}
+	}
+	if flaggedBefore && o.Band == triage.Critical && known {
+		p.Critical++
+		if met {
+			p.CriticalInTime++
+		}
+	}
+}
+
+// merge adds the counts and durations of b to a.
+func (a *aiAcc) merge(b *aiAcc) {
+	p, q := &a.p, &b.p
+	p.Results += q.Results
+	p.Positive += q.Positive
+	p.Confirmed += q.Confirmed
+	p.Refuted += q.Refuted
+	p.NotAssessable += q.NotAssessable
+	p.Discrepancies += q.Discrepancies
+	p.Failed += q.Failed
+	p.Pending += q.Pending
+	p.Critical += q.Critical
+	p.CriticalInTime += q.CriticalInTime
+	for _, v := range q.Versions {
+		if !slices.Contains(p.Versions, v) {
+			p.Versions = append(p.Versions, v)
+		}
+	}
+	a.flagged = append(a.flagged, b.flagged...)
+	a.unflagged = append(a.unflagged, b.unflagged...)
 }
 
 func share(k, n int) *float64 {

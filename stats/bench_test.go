@@ -48,6 +48,7 @@ func BenchmarkQueries(b *testing.B) {
 		{"TrendByDay", func() { stats.Trend(facts, from, now, stats.Filter{}, cal) }},
 		{"AIPerformance", func() { stats.AIPerformances(facts, stats.Filter{}, cal) }},
 		{"PilotEvaluation", func() { stats.Evaluate(&pilot, facts, now, cal) }},
+		{"Overview", func() { stats.Summarise(facts, nil, from, now, stats.ByBand, stats.Filter{}, cal) }},
 	}
 	b.Logf("%d studies", len(facts))
 	for _, q := range queries {

@@ -250,10 +250,7 @@ func (s *Server) getOverview(c *fiber.Ctx) error {
 		return err
 	}
 	cal := s.calendar
-	turnaround := map[stats.Interval]stats.TurnaroundReport{}
-	for _, iv := range stats.Intervals() {
-		turnaround[iv] = stats.Turnarounds(facts, iv, by, q.Filter, cal)
-	}
+	o := stats.Summarise(facts, open, q.From, q.To, by, q.Filter, cal)
 	sites := q.Sites
 	if len(sites) == 0 {
 		sites = siteNames(facts, open)
@@ -261,14 +258,14 @@ func (s *Server) getOverview(c *fiber.Ctx) error {
 	return c.JSON(fiber.Map{
 		"period":        q.period(cal),
 		"sites":         sites,
-		"turnaround":    turnaround,
-		"distribution":  stats.Distribute(facts, stats.ReadyToFinal, by, q.Filter, cal),
-		"compliance":    stats.DueCompliance(facts, stats.ByBand, q.Filter, cal),
+		"turnaround":    o.Turnaround,
+		"distribution":  o.Distribution,
+		"compliance":    o.Compliance,
 		"backlog":       stats.BacklogAt(open, s.now()),
-		"backlogByHour": stats.BacklogByHour(facts, open, q.From, q.To, cal),
-		"readsByHour":   stats.ReadsByHour(facts, q.From, q.To, cal),
-		"trend":         stats.Trend(facts, q.From, q.To, q.Filter, cal),
-		"ai":            stats.AIPerformances(facts, q.Filter, cal),
+		"backlogByHour": o.BacklogByHour,
+		"readsByHour":   o.ReadsByHour,
+		"trend":         o.Trend,
+		"ai":            o.AI,
 	})
 }
 

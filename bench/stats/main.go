@@ -93,7 +93,7 @@ func run(studies, nsites, runs int, url string) error {
 	}
 	f := read()
 	fmt.Printf("statistics over %d reported studies (%d sites × 365 days; %d imported), %d runs each, median [range]\n",
-		len(f), nsites, len(facts), runs)
+		f.Len(), nsites, len(facts), runs)
 
 	plain := measure(runs, func() { store.ForgetDecodedDays(); read() })
 	fmt.Printf("  %-28s %s   the baseline: GET every day of every site, decode\n", "plain read (cold)", plain)
@@ -122,15 +122,7 @@ func run(studies, nsites, runs int, url string) error {
 		{"AI performance", func(f worklist.Facts) { stats.AIPerformances(f, stats.Filter{}, cal) }},
 		{"pilot evaluation", func(f worklist.Facts) { stats.Evaluate(&pilot, f, now, cal) }},
 		{"overview (all of the above)", func(f worklist.Facts) {
-			for _, iv := range stats.Intervals() {
-				stats.Turnarounds(f, iv, stats.ByBand, stats.Filter{}, cal)
-			}
-			stats.Distribute(f, stats.ReadyToFinal, stats.ByBand, stats.Filter{}, cal)
-			stats.DueCompliance(f, stats.ByBand, stats.Filter{}, cal)
-			stats.BacklogByHour(f, open, from, now, cal)
-			stats.ReadsByHour(f, from, now, cal)
-			stats.Trend(f, from, now, stats.Filter{}, cal)
-			stats.AIPerformances(f, stats.Filter{}, cal)
+			stats.Summarise(f, open, from, now, stats.ByBand, stats.Filter{}, cal)
 		}},
 	}
 	fmt.Printf("  %-28s %-26s %-26s %s\n", "query (read + compute)", "cold", "warm", "warm vs plain read")
