@@ -16,6 +16,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"runtime"
 	"slices"
 	"time"
 
@@ -91,9 +92,22 @@ func run(studies, nsites, runs int, url string) error {
 	if err != nil {
 		return err
 	}
-	f := read()
+	n := read().Len()
 	fmt.Printf("statistics over %d reported studies (%d sites × 365 days; %d imported), %d runs each, median [range]\n",
-		f.Len(), nsites, len(facts), runs)
+		n, nsites, len(facts), runs)
+	facts = nil
+	// The memory an instance keeps for the decoded year: the heap with
+	// the cache, and without.
+	heap := func() uint64 {
+		var m runtime.MemStats
+		runtime.GC()
+		runtime.ReadMemStats(&m)
+		return m.HeapAlloc
+	}
+	withDays := heap()
+	store.ForgetDecodedDays()
+	kept := float64(withDays) - float64(heap())
+	fmt.Printf("  the decoded year kept by an instance: %.0f MB of heap, %.0f bytes a study\n", kept/1e6, kept/float64(n))
 
 	plain := measure(runs, func() { store.ForgetDecodedDays(); read() })
 	fmt.Printf("  %-28s %s   the baseline: GET every day of every site, decode\n", "plain read (cold)", plain)

@@ -88,8 +88,17 @@ func TestFailoverLosesNothingAcknowledged(t *testing.T) {
 				t.Fatal(err)
 			}
 			waitHealthy(t, set)
-			if _, err := s.Apply(ctx, second, []byte("AA2")); err != nil {
-				t.Fatalf("the resend once a replica is back: %v", err)
+			// The interface engine resends until it gets AA: refused until
+			// the old primary, a replica now, has synchronised and confirms
+			// (on a loaded machine that takes longer than one WAIT).
+			for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+				_, err := s.Apply(ctx, second, []byte("AA2"))
+				if err == nil {
+					break
+				}
+				if !errors.Is(err, ErrNotReplicated) || time.Now().After(deadline) {
+					t.Fatalf("the resend once a replica is back: %v", err)
+				}
 			}
 			st, err := s.Get(ctx, "ZHWEST", "A2")
 			if err != nil || st.Version != 1 {
