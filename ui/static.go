@@ -1,10 +1,12 @@
 package ui
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"embed"
 	"encoding/hex"
 	"fmt"
+	"html/template"
 	"io/fs"
 	"mime"
 	"path"
@@ -51,9 +53,10 @@ var (
 
 // loadAssets gives every embedded file a name that carries the hash of its
 // content (with its references already rewritten, so that a change to a
-// module changes the names of the modules that import it), and rewrites
-// the pages (index.html, signin.html: every .html) to those names.
-// References form a tree of imports; a cycle is an error.
+// module changes the names of the modules that import it), renders the
+// pages (index.html, signin.html: every .html) with the partials they use
+// (every .tmpl, not served) and rewrites them to those names. References
+// form a tree of imports; a cycle is an error.
 func loadAssets(fsys fs.FS) (*assets, error) {
 	src := map[string][]byte{}
 	err := fs.WalkDir(fsys, ".", func(p string, d fs.DirEntry, err error) error {
@@ -73,12 +76,20 @@ func loadAssets(fsys fs.FS) (*assets, error) {
 	if _, ok := src["index.html"]; !ok {
 		return nil, fmt.Errorf("static/index.html is missing")
 	}
-	pages := map[string][]byte{}
+	pages, partials := map[string][]byte{}, map[string][]byte{}
 	for name, b := range src {
-		if path.Ext(name) == ".html" {
+		switch path.Ext(name) {
+		case ".html":
 			pages[name] = b
 			delete(src, name)
+		case ".tmpl":
+			partials[name] = b
+			delete(src, name)
 		}
+	}
+	pages, err = renderPages(pages, partials)
+	if err != nil {
+		return nil, err
 	}
 
 	hashed := map[string]string{} // "app.js" -> "app.3f2a9c1b7d.js"
@@ -142,6 +153,29 @@ func loadAssets(fsys fs.FS) (*assets, error) {
 	}
 	a.index = a.pages["index.html"]
 	return a, nil
+}
+
+// renderPages executes each page as an HTML template, with the templates
+// the partials define (head.tmpl: the head every page starts with). They
+// are rendered once, as the assets are loaded: a page takes no data.
+func renderPages(pages, partials map[string][]byte) (map[string][]byte, error) {
+	t := template.New("")
+	for _, set := range []map[string][]byte{partials, pages} {
+		for name, b := range set {
+			if _, err := t.New(name).Parse(string(b)); err != nil {
+				return nil, fmt.Errorf("static: %w", err)
+			}
+		}
+	}
+	out := make(map[string][]byte, len(pages))
+	for name := range pages {
+		var b bytes.Buffer
+		if err := t.ExecuteTemplate(&b, name, nil); err != nil {
+			return nil, fmt.Errorf("static: %w", err)
+		}
+		out[name] = b.Bytes()
+	}
+	return out, nil
 }
 
 func isText(name string) bool {
