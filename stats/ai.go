@@ -78,46 +78,67 @@ func Wilson(k, n int) *Proportion {
 // f keeps: per site, and for all sites together, ordered by algorithm
 // then site ("all" first).
 func AIPerformances(facts worklist.Facts, f Filter, c *Calendar) []AIPerformance {
-	clk := c.clock()
-	type key struct{ algorithm, site string }
-	rows := map[key]*aiAcc{}
+	a := newAITally(f, c.clock())
 	for t := range facts.All() {
-		if t.Status != worklist.StatusFinal || !f.keeps(clk, t) {
-			continue
-		}
-		d, hasD := ReadyToFinal.of(t)
-		met, known := t.DueMet()
-		for i := range t.AI {
-			o := &t.AI[i]
-			k := key{o.Algorithm, t.Site}
-			a := rows[k]
-			if a == nil {
-				a = &aiAcc{p: AIPerformance{Algorithm: k.algorithm, Site: k.site, Versions: []string{}}}
-				rows[k] = a
-			}
-			a.add(o, d, hasD, met, known)
-		}
+		a.add(t)
 	}
+	return a.report()
+}
+
+// An aiTally gathers the rows of the AI table, a record at a time: one
+// per algorithm and site.
+type aiTally struct {
+	f    Filter
+	clk  *clock
+	rows map[aiKey]*aiAcc
+}
+
+type aiKey struct{ algorithm, site string }
+
+func newAITally(f Filter, clk *clock) *aiTally {
+	return &aiTally{f: f, clk: clk, rows: map[aiKey]*aiAcc{}}
+}
+
+func (a *aiTally) add(t *worklist.Turnaround) {
+	if len(t.AI) == 0 || t.Status != worklist.StatusFinal || !a.f.keeps(a.clk, t) {
+		return
+	}
+	d, hasD := ReadyToFinal.of(t)
+	met, known := t.DueMet()
+	for i := range t.AI {
+		o := &t.AI[i]
+		k := aiKey{o.Algorithm, t.Site}
+		row := a.rows[k]
+		if row == nil {
+			row = &aiAcc{p: AIPerformance{Algorithm: k.algorithm, Site: k.site, Versions: []string{}}}
+			a.rows[k] = row
+		}
+		row.add(o, d, hasD, met, known)
+	}
+}
+
+func (a *aiTally) report() []AIPerformance {
+	rows := a.rows
 	// Each algorithm's row of all sites adds up its sites' rows.
 	totals := map[string]*aiAcc{}
-	for k, a := range rows {
+	for k, row := range rows {
 		tot := totals[k.algorithm]
 		if tot == nil {
 			tot = &aiAcc{p: AIPerformance{Algorithm: k.algorithm, Site: allStudies, Versions: []string{}}}
 			totals[k.algorithm] = tot
 		}
-		tot.merge(a)
+		tot.merge(row)
 	}
 	for alg, tot := range totals {
-		rows[key{alg, allStudies}] = tot
+		rows[aiKey{alg, allStudies}] = tot
 	}
 	out := make([]AIPerformance, 0, len(rows))
-	for _, a := range rows {
-		p := a.p
+	for _, row := range rows {
+		p := row.p
 		slices.Sort(p.Versions)
 		p.PositiveRate = share(p.Positive, p.Results)
 		p.PPV = Wilson(p.Confirmed, p.Confirmed+p.Refuted)
-		p.Flagged, p.Unflagged = summarise(a.flagged), summarise(a.unflagged)
+		p.Flagged, p.Unflagged = summarise(row.flagged), summarise(row.unflagged)
 		if p.Flagged.Median != nil && p.Unflagged.Median != nil {
 			d := *p.Flagged.Median - *p.Unflagged.Median
 			p.Difference = &d

@@ -122,45 +122,70 @@ func hours(from, to time.Time) (first time.Time, n int) {
 // (only the facts of studies closed in or after the period matter). The
 // sites' figures are added up, each site by its own clock.
 func BacklogByHour(facts worklist.Facts, open []worklist.Waiting, from, to time.Time, c *Calendar) HourGrid {
-	clk := c.clock()
-	first, n := hours(from, to)
-	// waiting[site][k] counts the studies waiting at hour k, built as
-	// differences: +1 at the first hour a study waits, −1 after its last.
-	diff := map[string][]int{}
-	add := func(site string, ready, closed time.Time) {
-		if ready.IsZero() || n == 0 {
-			return
-		}
-		d := diff[site]
-		if d == nil {
-			d = make([]int, n+1)
-			diff[site] = d
-		}
-		a, b := hourIndex(first, n, ready), n
-		if !closed.IsZero() {
-			b = hourIndex(first, n, closed)
-		}
-		if a < b {
-			d[a]++
-			d[b]--
-		}
-	}
+	a := newBacklogTally(from, to, c.clock())
 	for t := range facts.All() {
-		add(t.Site, t.ReadyAt(), t.ClosedAt())
+		a.add(t)
 	}
+	return a.report(open)
+}
+
+// A backlogTally counts the studies waiting at each hour, a record at a
+// time: diff[site][k] is the change of their number at hour k, +1 at the
+// first hour a study waits, −1 after its last.
+type backlogTally struct {
+	clk   *clock
+	first time.Time
+	n     int
+	diff  map[string][]int
+	// site and d are the last site's, as records come a site at a time.
+	site string
+	d    []int
+}
+
+func newBacklogTally(from, to time.Time, clk *clock) *backlogTally {
+	first, n := hours(from, to)
+	return &backlogTally{clk: clk, first: first, n: n, diff: map[string][]int{}}
+}
+
+func (a *backlogTally) add(t *worklist.Turnaround) { a.wait(t.Site, t.ReadyAt(), t.ClosedAt()) }
+
+// wait counts a study of site waiting from ready until closed (zero:
+// still waiting).
+func (a *backlogTally) wait(site string, ready, closed time.Time) {
+	if ready.IsZero() || a.n == 0 {
+		return
+	}
+	if site != a.site || a.d == nil {
+		a.site, a.d = site, a.diff[site]
+		if a.d == nil {
+			a.d = make([]int, a.n+1)
+			a.diff[site] = a.d
+		}
+	}
+	from, to := hourIndex(a.first, a.n, ready), a.n
+	if !closed.IsZero() {
+		to = hourIndex(a.first, a.n, closed)
+	}
+	if from < to {
+		a.d[from]++
+		a.d[to]--
+	}
+}
+
+// report adds the studies open now and returns the grid.
+func (a *backlogTally) report(open []worklist.Waiting) HourGrid {
 	for _, w := range open {
-		add(w.Site, w.ReadyAt, time.Time{})
+		a.wait(w.Site, w.ReadyAt, time.Time{})
 	}
 	var g HourGrid
 	var sum [7][24]float64
-	sites := sortedKeys(diff)
-	for _, site := range sites {
+	for _, site := range sortedKeys(a.diff) {
 		var cells [7][24]float64
 		var samples [7][24]int
 		waiting := 0
-		for k := range n {
-			waiting += diff[site][k]
-			wd, h := clk.weekHour(site, first.Add(time.Duration(k)*time.Hour))
+		for k := range a.n {
+			waiting += a.diff[site][k]
+			wd, h := a.clk.weekHour(site, a.first.Add(time.Duration(k)*time.Hour))
 			cells[wd][h] += float64(waiting)
 			samples[wd][h]++
 		}
@@ -172,7 +197,7 @@ func BacklogByHour(facts worklist.Facts, open []worklist.Waiting, from, to time.
 			}
 		}
 	}
-	g.Mean, g.Samples = sum, sampleCounts(first, n, clk, "")
+	g.Mean, g.Samples = sum, sampleCounts(a.first, a.n, a.clk, "")
 	return g
 }
 
@@ -200,31 +225,57 @@ func sampleCounts(first time.Time, n int, clk *clock, site string) [7][24]int {
 // [from, to), by weekday and hour of the sites' time: the reports made in
 // each hour, divided by how many such hours the period holds.
 func ReadsByHour(facts worklist.Facts, from, to time.Time, c *Calendar) HourGrid {
-	clk := c.clock()
-	first, n := hours(from, to)
-	var g HourGrid
-	counts := map[string]*[7][24]float64{}
+	a := newReadsTally(from, to, c.clock())
 	for t := range facts.All() {
-		if t.Status != worklist.StatusFinal || t.ReportedAt.Before(first) || !t.ReportedAt.Before(first.Add(time.Duration(n)*time.Hour)) {
-			continue
-		}
-		cells := counts[t.Site]
-		if cells == nil {
-			cells = new([7][24]float64)
-			counts[t.Site] = cells
-		}
-		// The report counts in the hour that holds it: the hour starting
-		// at the whole hour before it.
-		wd, h := clk.weekHour(t.Site, t.ReportedAt.Truncate(time.Hour))
-		cells[wd][h]++
+		a.add(t)
 	}
-	g.Samples = sampleCounts(first, n, clk, "")
-	for _, site := range sortedKeys(counts) {
-		samples := sampleCounts(first, n, clk, site)
+	return a.report()
+}
+
+// A readsTally counts the final reports by site and hour of the week, a
+// record at a time.
+type readsTally struct {
+	clk         *clock
+	first, last time.Time // the whole hours [first, last)
+	n           int
+	counts      map[string]*[7][24]float64
+	// site and cells are the last site's, as records come a site at a time.
+	site  string
+	cells *[7][24]float64
+}
+
+func newReadsTally(from, to time.Time, clk *clock) *readsTally {
+	first, n := hours(from, to)
+	return &readsTally{clk: clk, first: first, last: first.Add(time.Duration(n) * time.Hour), n: n,
+		counts: map[string]*[7][24]float64{}}
+}
+
+func (a *readsTally) add(t *worklist.Turnaround) {
+	if t.Status != worklist.StatusFinal || t.ReportedAt.Before(a.first) || !t.ReportedAt.Before(a.last) {
+		return
+	}
+	if t.Site != a.site || a.cells == nil {
+		a.site, a.cells = t.Site, a.counts[t.Site]
+		if a.cells == nil {
+			a.cells = new([7][24]float64)
+			a.counts[t.Site] = a.cells
+		}
+	}
+	// The report counts in the hour that holds it: the hour starting at
+	// the whole hour before it.
+	wd, h := a.clk.weekHour(t.Site, t.ReportedAt.Truncate(time.Hour))
+	a.cells[wd][h]++
+}
+
+func (a *readsTally) report() HourGrid {
+	var g HourGrid
+	g.Samples = sampleCounts(a.first, a.n, a.clk, "")
+	for _, site := range sortedKeys(a.counts) {
+		samples := sampleCounts(a.first, a.n, a.clk, site)
 		for wd := range 7 {
 			for h := range 24 {
 				if samples[wd][h] > 0 {
-					g.Mean[wd][h] += counts[site][wd][h] / float64(samples[wd][h])
+					g.Mean[wd][h] += a.counts[site][wd][h] / float64(samples[wd][h])
 				}
 			}
 		}

@@ -33,32 +33,54 @@ type BinCounts struct {
 // Distribute counts interval iv of the studies f keeps, grouped by, per
 // bin.
 func Distribute(facts worklist.Facts, iv Interval, by Dimension, f Filter, c *Calendar) Distribution {
-	clk := c.clock()
-	d := Distribution{Interval: iv, By: by, Bins: []Seconds{0}}
+	a := newDistributionTally(iv, by, f, c.clock())
+	for t := range facts.All() {
+		a.add(t)
+	}
+	return a.report()
+}
+
+// A distributionTally counts a Distribution, a record at a time.
+type distributionTally struct {
+	iv     Interval
+	by     Dimension
+	f      Filter
+	clk    *clock
+	counts map[string][]int
+}
+
+func newDistributionTally(iv Interval, by Dimension, f Filter, clk *clock) *distributionTally {
+	return &distributionTally{iv: iv, by: by, f: f, clk: clk, counts: map[string][]int{}}
+}
+
+func (a *distributionTally) add(t *worklist.Turnaround) {
+	if !a.f.keeps(a.clk, t) {
+		return
+	}
+	v, ok := a.iv.of(t)
+	if !ok {
+		return
+	}
+	k := a.by.key(a.clk, t)
+	c := a.counts[k]
+	if c == nil {
+		c = make([]int, len(binEdges)+1)
+		a.counts[k] = c
+	}
+	c[bin(v)]++
+}
+
+func (a *distributionTally) report() Distribution {
+	d := Distribution{Interval: a.iv, By: a.by, Bins: []Seconds{0}}
 	for _, e := range binEdges {
 		d.Bins = append(d.Bins, Seconds(e/time.Second))
 	}
-	counts := map[string][]int{}
-	for t := range facts.All() {
-		if !f.keeps(clk, t) {
-			continue
-		}
-		v, ok := iv.of(t)
-		if !ok {
-			continue
-		}
-		k := by.key(clk, t)
-		if counts[k] == nil {
-			counts[k] = make([]int, len(d.Bins))
-		}
-		counts[k][bin(v)]++
-	}
 	keys := []string{allStudies}
-	if by != All {
-		keys = by.groupKeys(maps.Keys(counts))
+	if a.by != All {
+		keys = a.by.groupKeys(maps.Keys(a.counts))
 	}
 	for _, k := range keys {
-		c := counts[k]
+		c := a.counts[k]
 		if c == nil {
 			c = make([]int, len(d.Bins))
 		}

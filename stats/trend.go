@@ -23,42 +23,63 @@ type Day struct {
 // site's date), with the turnaround and compliance of those reported.
 // Days without studies are there, with zeros.
 func Trend(facts worklist.Facts, from, to time.Time, f Filter, c *Calendar) []Day {
-	clk := c.clock()
+	a := newTrendTally(from, to, f, c)
+	for t := range facts.All() {
+		a.add(t)
+	}
+	return a.report()
+}
+
+// A trendTally counts the days of a trend, a record at a time.
+type trendTally struct {
+	f         Filter
+	clk       *clock
+	first     int64 // the first day's number
+	days      []Day
+	durations [][]float64
+}
+
+func newTrendTally(from, to time.Time, f Filter, c *Calendar) *trendTally {
+	a := &trendTally{f: f, clk: c.clock(), days: []Day{}}
 	loc := c.Zone("")
-	days := []Day{}
 	for d := c.Day("", from); d.Before(to); d = time.Date(d.Year(), d.Month(), d.Day()+1, 0, 0, 0, 0, loc) {
-		days = append(days, Day{Date: d.Format(time.DateOnly)})
+		a.days = append(a.days, Day{Date: d.Format(time.DateOnly)})
 	}
 	// A study's day is its date on its site's clock, numbered from
 	// 1970-01-01; the days are consecutive dates from the first.
-	first := clk.day("", from)
-	durations := make([][]float64, len(days))
-	for t := range facts.All() {
-		if !f.keeps(clk, t) {
-			continue
-		}
-		k := clk.day(t.Site, t.ClosedAt()) - first
-		if k < 0 || k >= int64(len(days)) {
-			continue
-		}
-		d := &days[k]
-		if t.Status == worklist.StatusCancelled {
-			d.Cancelled++
-			continue
-		}
-		d.Reported++
-		if v, ok := ReadyToFinal.of(t); ok {
-			durations[k] = append(durations[k], v)
-		}
-		if met, known := t.DueMet(); known {
-			d.DueKnown++
-			if met {
-				d.DueMet++
-			}
+	a.first = a.clk.day("", from)
+	a.durations = make([][]float64, len(a.days))
+	return a
+}
+
+func (a *trendTally) add(t *worklist.Turnaround) {
+	if !a.f.keeps(a.clk, t) {
+		return
+	}
+	k := a.clk.day(t.Site, t.ClosedAt()) - a.first
+	if k < 0 || k >= int64(len(a.days)) {
+		return
+	}
+	d := &a.days[k]
+	if t.Status == worklist.StatusCancelled {
+		d.Cancelled++
+		return
+	}
+	d.Reported++
+	if v, ok := ReadyToFinal.of(t); ok {
+		a.durations[k] = append(a.durations[k], v)
+	}
+	if met, known := t.DueMet(); known {
+		d.DueKnown++
+		if met {
+			d.DueMet++
 		}
 	}
-	for k := range days {
-		days[k].Turnaround = summarise(durations[k])
+}
+
+func (a *trendTally) report() []Day {
+	for k := range a.days {
+		a.days[k].Turnaround = summarise(a.durations[k])
 	}
-	return days
+	return a.days
 }

@@ -235,27 +235,49 @@ type TurnaroundReport struct {
 
 // Turnarounds summarises interval iv of the facts f keeps, grouped by.
 func Turnarounds(facts worklist.Facts, iv Interval, by Dimension, f Filter, c *Calendar) TurnaroundReport {
-	clk := c.clock()
-	all := make([]float64, 0, facts.Len())
-	groups := map[string][]float64{}
+	a := newTurnaroundTally(iv, by, f, c.clock(), facts.Len())
 	for t := range facts.All() {
-		if !f.keeps(clk, t) {
-			continue
-		}
-		d, ok := iv.of(t)
-		if !ok {
-			continue
-		}
-		all = append(all, d)
-		if by != All {
-			k := by.key(clk, t)
-			groups[k] = append(groups[k], d)
-		}
+		a.add(t)
 	}
-	r := TurnaroundReport{Interval: iv, By: by, All: summarise(all), Groups: []Group{}}
-	if by != All {
-		for _, k := range by.groupKeys(maps.Keys(groups)) {
-			r.Groups = append(r.Groups, Group{Key: k, Summary: summarise(groups[k])})
+	return a.report()
+}
+
+// A turnaroundTally gathers the durations of a TurnaroundReport, a
+// record at a time.
+type turnaroundTally struct {
+	iv     Interval
+	by     Dimension
+	f      Filter
+	clk    *clock
+	all    []float64
+	groups map[string][]float64
+}
+
+// newTurnaroundTally returns a tally for about n records.
+func newTurnaroundTally(iv Interval, by Dimension, f Filter, clk *clock, n int) *turnaroundTally {
+	return &turnaroundTally{iv: iv, by: by, f: f, clk: clk, all: make([]float64, 0, n), groups: map[string][]float64{}}
+}
+
+func (a *turnaroundTally) add(t *worklist.Turnaround) {
+	if !a.f.keeps(a.clk, t) {
+		return
+	}
+	d, ok := a.iv.of(t)
+	if !ok {
+		return
+	}
+	a.all = append(a.all, d)
+	if a.by != All {
+		k := a.by.key(a.clk, t)
+		a.groups[k] = append(a.groups[k], d)
+	}
+}
+
+func (a *turnaroundTally) report() TurnaroundReport {
+	r := TurnaroundReport{Interval: a.iv, By: a.by, All: summarise(a.all), Groups: []Group{}}
+	if a.by != All {
+		for _, k := range a.by.groupKeys(maps.Keys(a.groups)) {
+			r.Groups = append(r.Groups, Group{Key: k, Summary: summarise(a.groups[k])})
 		}
 	}
 	return r
@@ -283,51 +305,74 @@ type ComplianceReport struct {
 // DueCompliance counts, of the reported studies f keeps, those read by
 // their due time, grouped by.
 func DueCompliance(facts worklist.Facts, by Dimension, f Filter, c *Calendar) ComplianceReport {
-	clk := c.clock()
-	type acc struct {
-		n, met int
-		late   []float64
-	}
-	all := &acc{}
-	groups := map[string]*acc{}
-	add := func(a *acc, met bool, late float64) {
-		a.n++
-		if met {
-			a.met++
-		} else {
-			a.late = append(a.late, late)
-		}
-	}
+	a := newComplianceTally(by, f, c.clock())
 	for t := range facts.All() {
-		met, known := t.DueMet()
-		if !known || !f.keeps(clk, t) {
-			continue
-		}
-		late := t.ReportedAt.Sub(t.Due).Seconds()
-		add(all, met, late)
-		if by != All {
-			k := by.key(clk, t)
-			if groups[k] == nil {
-				groups[k] = &acc{}
-			}
-			add(groups[k], met, late)
-		}
+		a.add(t)
 	}
-	out := func(k string, a *acc) Compliance {
-		if a == nil {
-			a = &acc{}
+	return a.report()
+}
+
+// A complianceTally counts a ComplianceReport, a record at a time.
+type complianceTally struct {
+	by     Dimension
+	f      Filter
+	clk    *clock
+	all    dueCount
+	groups map[string]*dueCount
+}
+
+type dueCount struct {
+	n, met int
+	late   []float64
+}
+
+func (d *dueCount) add(met bool, late float64) {
+	d.n++
+	if met {
+		d.met++
+	} else {
+		d.late = append(d.late, late)
+	}
+}
+
+func newComplianceTally(by Dimension, f Filter, clk *clock) *complianceTally {
+	return &complianceTally{by: by, f: f, clk: clk, groups: map[string]*dueCount{}}
+}
+
+func (a *complianceTally) add(t *worklist.Turnaround) {
+	met, known := t.DueMet()
+	if !known || !a.f.keeps(a.clk, t) {
+		return
+	}
+	late := t.ReportedAt.Sub(t.Due).Seconds()
+	a.all.add(met, late)
+	if a.by != All {
+		k := a.by.key(a.clk, t)
+		g := a.groups[k]
+		if g == nil {
+			g = &dueCount{}
+			a.groups[k] = g
 		}
-		cp := Compliance{Key: k, N: a.n, Met: a.met, Late: summarise(a.late)}
-		if a.n > 0 {
-			share := float64(a.met) / float64(a.n)
+		g.add(met, late)
+	}
+}
+
+func (a *complianceTally) report() ComplianceReport {
+	out := func(k string, d *dueCount) Compliance {
+		if d == nil {
+			d = &dueCount{}
+		}
+		cp := Compliance{Key: k, N: d.n, Met: d.met, Late: summarise(d.late)}
+		if d.n > 0 {
+			share := float64(d.met) / float64(d.n)
 			cp.Share = &share
 		}
 		return cp
 	}
-	r := ComplianceReport{By: by, All: out(allStudies, all), Groups: []Compliance{}}
-	if by != All {
-		for _, k := range by.groupKeys(maps.Keys(groups)) {
-			r.Groups = append(r.Groups, out(k, groups[k]))
+	r := ComplianceReport{By: a.by, All: out(allStudies, &a.all), Groups: []Compliance{}}
+	if a.by != All {
+		for _, k := range a.by.groupKeys(maps.Keys(a.groups)) {
+			r.Groups = append(r.Groups, out(k, a.groups[k]))
 		}
 	}
 	return r
