@@ -10,7 +10,7 @@
 // Redis nodes and the senders share its cores: the figures compare
 // set-ups with each other, they do not predict a rack of servers.
 //
-//	go run ./bench/clusterbench [-duration 3s] [-clients 4] [-parts ingest,feed,panels,memory]
+//	go run ./bench/clusterbench [-duration 3s] [-clients 4] [-parts ingest,feed,panels,memory,year]
 package main
 
 import (
@@ -47,10 +47,12 @@ func main() {
 	studies := flag.Int("studies", 5000, "open studies whose memory is measured")
 	panelChanges := flag.Int("panel-changes", 300, "orders whose delay to the panels is measured, per set-up")
 	panels := flag.Int("panels", 2, "websocket panels on each instance")
-	parts := flag.String("parts", "ingest,feed,panels,memory", "the parts to run, comma-separated")
+	yearStudies := flag.Int("year-studies", 30_000, "closed studies whose turnaround facts are measured")
+	yearly := flag.Int("yearly", 300_000, "studies a year the turnaround facts are measured at (their density a day)")
+	parts := flag.String("parts", "ingest,feed,panels,memory,year", "the parts to run, comma-separated")
 	flag.Parse()
 	cfg := config{duration: *duration, clients: *clients, changes: *changes, studies: *studies,
-		panelChanges: *panelChanges, panels: *panels, parts: strings.Split(*parts, ",")}
+		panelChanges: *panelChanges, panels: *panels, yearStudies: *yearStudies, yearly: *yearly, parts: strings.Split(*parts, ",")}
 	if err := run(context.Background(), cfg, os.Stdout); err != nil {
 		fmt.Fprintln(os.Stderr, "clusterbench:", err)
 		os.Exit(1)
@@ -66,6 +68,7 @@ type config struct {
 	clients, changes     int
 	studies              int
 	panelChanges, panels int
+	yearStudies, yearly  int
 	parts                []string
 }
 
@@ -108,6 +111,13 @@ func run(ctx context.Context, cfg config, out io.Writer) error {
 		}
 		fmt.Fprintf(out, "\n## Memory\n\n%d open studies (completed CT with patient, order and one change record each) take %.0f bytes each in Redis (used_memory before and after).\n",
 			cfg.studies, perStudy)
+	}
+	if cfg.runs("year") {
+		c, err := closedPerStudy(ctx, standalone.Addr(), cfg.yearStudies, cfg.yearly)
+		if err != nil {
+			return err
+		}
+		printClosed(out, c, cfg.yearly)
 	}
 	return nil
 }
