@@ -2,6 +2,7 @@ package redisstore
 
 import (
 	"context"
+	"crypto/sha256"
 	_ "embed"
 	"errors"
 	"fmt"
@@ -28,22 +29,32 @@ func (s *Store) PublishRules(ctx context.Context, data []byte) (int64, error) {
 	if err != nil {
 		return 0, err
 	}
+	s.rulesMu.Lock()
 	v, err := rulesScript.Run(ctx, s.rdb, []string{s.keys.rules()}, data).Int64()
+	if err == nil {
+		s.useRules(r, v, sha256.Sum256(data))
+	}
+	s.rulesMu.Unlock()
 	if err != nil {
 		return 0, fmt.Errorf("publish rules: %w", err)
 	}
-	s.useRules(r, v)
 	if err := s.rdb.Publish(ctx, s.keys.rulesChanged(), v).Err(); err != nil {
 		return v, fmt.Errorf("announce rules version %d: %w", v, err)
 	}
 	return v, nil
 }
 
-// LoadRules applies the published rules when their version is not the
-// one in force here, and reports whether it did. Without published rules
-// the store keeps its own. A published file that does not parse (written
-// by a newer Voorrang) leaves the rules in force and is an error.
+// LoadRules applies the published rules when they are not the rules in
+// force here, and reports whether it did. The file is compared, not the
+// version: rules restored with an older snapshot of Redis (a lower
+// version) are applied too. Without published rules the store keeps the
+// rules in force. A published file that does not parse (written by a
+// newer Voorrang) leaves the rules in force and is an error.
 func (s *Store) LoadRules(ctx context.Context) (bool, error) {
+	// One at a time, and not while PublishRules writes: a file read
+	// before another was published is not applied after it.
+	s.rulesMu.Lock()
+	defer s.rulesMu.Unlock()
 	vals, err := s.rdb.HMGet(ctx, s.keys.rules(), "version", "yaml").Result()
 	if err != nil {
 		return false, fmt.Errorf("read published rules: %w", err)
@@ -57,28 +68,23 @@ func (s *Store) LoadRules(ctx context.Context) (bool, error) {
 	if err != nil {
 		return false, fmt.Errorf("published rules version %q: %w", vs, err)
 	}
-	s.rulesMu.Lock()
-	same := v == s.rulesVersion
-	s.rulesMu.Unlock()
-	if same {
+	sum := sha256.Sum256([]byte(data))
+	if sum == s.rulesSum {
+		s.rulesVersion = v
 		return false, nil
 	}
 	r, err := triage.ParseRules([]byte(data))
 	if err != nil {
 		return false, fmt.Errorf("published rules version %d: %w", v, err)
 	}
-	s.useRules(r, v)
+	s.useRules(r, v, sum)
 	return true, nil
 }
 
-// useRules puts rules of version v in force, unless a newer version is.
-func (s *Store) useRules(r *triage.Rules, v int64) {
-	s.rulesMu.Lock()
-	defer s.rulesMu.Unlock()
-	if v < s.rulesVersion {
-		return
-	}
-	s.rulesVersion = v
+// useRules puts the rules of version v, whose file has the SHA-256 sum,
+// in force. The caller holds rulesMu.
+func (s *Store) useRules(r *triage.Rules, v int64, sum [sha256.Size]byte) {
+	s.rulesVersion, s.rulesSum = v, sum
 	s.SetRules(r) // with the algorithm registry's policies over them
 }
 

@@ -80,3 +80,60 @@ func TestWatchRules(t *testing.T) {
 		time.Sleep(20 * time.Millisecond)
 	}
 }
+
+// TestRulesRestoredFromABackup restores Redis's rules from a snapshot
+// taken before the last publication: the older file, with its lower
+// version, is applied on every store, and a later publication after it.
+func TestRulesRestoredFromABackup(t *testing.T) {
+	rdb := testRedis(t)
+	prefix := testPrefix(t, rdb)
+	now := func() time.Time { return t0 }
+	a := New(rdb, Options{Prefix: prefix, Now: now})
+	b := New(rdb, Options{Prefix: prefix, Now: now})
+	ctx := context.Background()
+	defaults := triage.DefaultRulesYAML()
+	ctUrgent := []byte(strings.Replace(string(defaults), "rules:\n",
+		"rules:\n  - name: ct-urgent\n    when: {modality: CT}\n    band: urgent\n    within: 2h\n", 1))
+	if _, err := a.PublishRules(ctx, defaults); err != nil {
+		t.Fatal(err)
+	}
+	backup, err := rdb.HGetAll(ctx, prefix+"rules").Result()
+	if err != nil || backup["version"] != "1" {
+		t.Fatalf("the backup's rules: %v %v", backup, err)
+	}
+	if _, err := a.PublishRules(ctx, ctUrgent); err != nil {
+		t.Fatal(err)
+	}
+	mustApply(t, a, order(worklist.ExamCompleted, "ZHWEST", "A1", t0, nil))
+	band := func(s *Store) triage.Band {
+		t.Helper()
+		st, err := s.Get(ctx, "ZHWEST", "A1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return st.Rank.Band
+	}
+	steps := []struct {
+		name        string
+		do          func() error
+		wantVersion int64
+		wantBand    triage.Band
+	}{
+		{"the CT rule published", func() error { return nil }, 2, triage.Urgent},
+		{"the backup restored", func() error { return rdb.HSet(ctx, prefix+"rules", backup).Err() }, 1, triage.Routine},
+		{"the CT rule published again", func() error { _, err := a.PublishRules(ctx, ctUrgent); return err }, 2, triage.Urgent},
+	}
+	for _, st := range steps {
+		if err := st.do(); err != nil {
+			t.Fatalf("%s: %v", st.name, err)
+		}
+		for name, s := range map[string]*Store{"publisher": a, "other": b} {
+			if _, err := s.LoadRules(ctx); err != nil {
+				t.Fatalf("%s: %s: %v", st.name, name, err)
+			}
+			if v, got := s.RulesVersion(), band(s); v != st.wantVersion || got != st.wantBand {
+				t.Errorf("%s: on the %s, version %d and the CT %s; want %d and %s", st.name, name, v, got, st.wantVersion, st.wantBand)
+			}
+		}
+	}
+}

@@ -34,9 +34,11 @@ type Store struct {
 	// rules are the rules in force: base with the registry's policies.
 	rules atomic.Pointer[triage.Rules]
 	// rulesVersion is the version of the published rules in force (0: the
-	// store's own); rulesMu orders it with rules.
+	// store's own), rulesSum the SHA-256 of their file; rulesMu guards
+	// both and orders reading the published rules with applying them.
 	rulesMu      sync.Mutex
 	rulesVersion int64
+	rulesSum     [32]byte
 	// registry guards base, the rules in force before the algorithm
 	// registry's policies, and the policies it last applied over them.
 	registry struct {
