@@ -101,7 +101,7 @@ func (n *normaliser) aiEvents(m *hl7.Message, site string, msgAt time.Time) ([]w
 			case last != nil && last.Location == "":
 				last.Location = seg.Field(3).Text()
 			case last == nil && cur != nil && cur.event.AI.Status == worklist.AIFailed && cur.event.AI.Reason == "":
-				cur.event.AI.Reason = seg.Field(3).Text() // why it failed
+				cur.event.AI.Reason = limit(seg.Field(3).Text(), maxReason) // why it failed: every panel shows it
 			}
 		}
 	}

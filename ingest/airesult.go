@@ -64,6 +64,7 @@ type codingBody struct {
 const (
 	maxFindings = 100
 	maxCodings  = 20
+	maxReason   = 512 // why an AI platform could not process a study
 )
 
 // DecodeAIResult reads an AI result posted as JSON (POST
@@ -197,8 +198,8 @@ func resultStatus(status, reason string, findings int) (worklist.AIStatus, error
 		if strings.TrimSpace(reason) == "" {
 			return "", invalid("reason", "reason is required for a failed result: say why the study could not be processed")
 		}
-		if len(reason) > 512 {
-			return "", invalid("reason", "reason is longer than 512 characters")
+		if len(reason) > maxReason {
+			return "", invalid("reason", fmt.Sprintf("reason is longer than %d characters", maxReason))
 		}
 		return worklist.AIFailed, nil
 	}
@@ -292,12 +293,12 @@ func findingPresence(f *findingBody, at func(string) string) (triage.Presence, e
 	return triage.Absent, nil
 }
 
-// limit cuts s to n bytes for an error message.
 // badKeyPart reports whether v cannot be part of a study's key (its site,
 // its accession number): longer than 64 characters, or with a brace, which
 // would break the key's Redis hash tag.
 func badKeyPart(v string) bool { return len(v) > 64 || strings.ContainsAny(v, "{}") }
 
+// limit cuts s to n bytes for an error message.
 func limit(s string, n int) string {
 	if len(s) > n {
 		return s[:n] + "..."

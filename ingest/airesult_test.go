@@ -111,3 +111,32 @@ func TestDecodeAIResult(t *testing.T) {
 		})
 	}
 }
+
+// TestAIFailedReason: an AI platform's reason for a failed result is
+// kept as sent, and one longer than any panel shows is cut, over HL7 as
+// the JSON route refuses it.
+func TestAIFailedReason(t *testing.T) {
+	raw, err := os.ReadFile("../testdata/ai/status/failed.hl7")
+	if err != nil {
+		t.Fatal(err)
+	}
+	const reason = "no contrast-enhanced series of at most 1.5 mm slice thickness"
+	long := strings.Repeat("x", 3*maxReason)
+	tests := []struct {
+		name, nte, want string
+	}{
+		{"as sent", reason, reason},
+		{"too long", long, long[:maxReason] + "..."},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			events, err := decodeHL7([]byte(strings.Replace(string(raw), reason, tt.nte, 1)))
+			if err != nil || len(events) != 1 {
+				t.Fatalf("%d events, %v", len(events), err)
+			}
+			if ai := events[0].AI; ai.Status != worklist.AIFailed || ai.Reason != tt.want {
+				t.Errorf("status %q, reason of %d bytes %.40q; want failed, %d bytes", ai.Status, len(ai.Reason), ai.Reason, len(tt.want))
+			}
+		})
+	}
+}
