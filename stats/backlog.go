@@ -1,6 +1,7 @@
 package stats
 
 import (
+	"math"
 	"slices"
 	"time"
 
@@ -185,7 +186,7 @@ func (a *backlogTally) report(open []worklist.Waiting) HourGrid {
 		waiting := 0
 		for k := range a.n {
 			waiting += a.diff[site][k]
-			wd, h := a.clk.weekHour(site, a.first.Add(time.Duration(k)*time.Hour))
+			wd, h := a.clk.weekHourUnix(site, a.first.Unix()+int64(k)*3600)
 			cells[wd][h] += float64(waiting)
 			samples[wd][h]++
 		}
@@ -204,18 +205,18 @@ func (a *backlogTally) report(open []worklist.Waiting) HourGrid {
 // hourIndex returns the first whole hour of the n from first at or after
 // t, clamped to [0, n].
 func hourIndex(first time.Time, n int, t time.Time) int {
-	if !t.After(first) {
+	d := secondsBetween(first, t)
+	if d <= 0 {
 		return 0
 	}
-	k := int((t.Sub(first) + time.Hour - 1) / time.Hour)
-	return min(k, n)
+	return min(int(math.Ceil(d/3600)), n)
 }
 
 // sampleCounts counts the hours of each cell at site.
 func sampleCounts(first time.Time, n int, clk *clock, site string) [7][24]int {
 	var s [7][24]int
 	for k := range n {
-		wd, h := clk.weekHour(site, first.Add(time.Duration(k)*time.Hour))
+		wd, h := clk.weekHourUnix(site, first.Unix()+int64(k)*3600)
 		s[wd][h]++
 	}
 	return s

@@ -73,16 +73,18 @@ func (c *Calendar) clock() *clock { return &clock{cal: c} }
 
 // local returns t's wall-clock time at site, as seconds since 1970-01-01
 // 00:00 on that clock.
-func (k *clock) local(site string, t time.Time) int64 {
+func (k *clock) local(site string, t time.Time) int64 { return k.localUnix(site, t.Unix()) }
+
+// localUnix is local for a time given in Unix seconds.
+func (k *clock) localUnix(site string, s int64) int64 {
 	if site != k.site || k.loc == nil {
 		k.site = site
 		if loc := k.cal.Zone(site); loc != k.loc {
 			k.loc, k.start, k.end = loc, 0, 0
 		}
 	}
-	s := t.Unix()
 	if s < k.start || s >= k.end {
-		lt := t.In(k.loc)
+		lt := time.Unix(s, 0).In(k.loc)
 		_, off := lt.Zone()
 		k.offset, k.start, k.end = int64(off), math.MinInt64, math.MaxInt64
 		// Zero bounds: the period began at the beginning of time, or
@@ -103,8 +105,11 @@ func (k *clock) local(site string, t time.Time) int64 {
 func (k *clock) day(site string, t time.Time) int64 { return floorDiv(k.local(site, t), secondsPerDay) }
 
 // weekHour returns t's weekday (Monday 0) and hour at site.
-func (k *clock) weekHour(site string, t time.Time) (int, int) {
-	l := k.local(site, t)
+func (k *clock) weekHour(site string, t time.Time) (int, int) { return k.weekHourUnix(site, t.Unix()) }
+
+// weekHourUnix is weekHour for a time given in Unix seconds.
+func (k *clock) weekHourUnix(site string, s int64) (int, int) {
+	l := k.localUnix(site, s)
 	day := floorDiv(l, secondsPerDay)
 	// 1970-01-01 was a Thursday (3 counted from Monday).
 	return int(((day+3)%7 + 7) % 7), int((l - day*secondsPerDay) / 3600)

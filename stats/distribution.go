@@ -14,6 +14,15 @@ var binEdges = []time.Duration{
 	8 * time.Hour, 24 * time.Hour, 72 * time.Hour,
 }
 
+// binSeconds are binEdges in seconds, as the durations are counted.
+var binSeconds = func() []float64 {
+	s := make([]float64, len(binEdges))
+	for i, e := range binEdges {
+		s[i] = e.Seconds()
+	}
+	return s
+}()
+
 // A Distribution counts the studies of each group by how long an interval
 // took, in bins: [0, 15 min), [15 min, 30 min), ... [3 d, ∞).
 type Distribution struct {
@@ -91,8 +100,8 @@ func (a *distributionTally) report() Distribution {
 
 // bin returns the bin of a duration of v seconds.
 func bin(v float64) int {
-	for i, e := range binEdges {
-		if v < e.Seconds() {
+	for i, e := range binSeconds {
+		if v < e {
 			return i
 		}
 	}

@@ -35,19 +35,14 @@ func Summarise(facts worklist.Facts, open []worklist.Waiting, from, to time.Time
 	wg.Go(func() {
 		// Each walk has a clock of its own: a clock is one goroutine's.
 		clk := c.clock()
-		turnarounds := make([]*turnaroundTally, len(ivs))
-		for i, iv := range ivs {
-			turnarounds[i] = newTurnaroundTally(iv, by, f, clk, facts.Len())
-		}
+		turnarounds := newTurnaroundTally(ivs, by, f, clk, facts.Len())
 		distribution := newDistributionTally(ReadyToFinal, by, f, clk)
 		for t := range facts.All() {
-			for _, a := range turnarounds {
-				a.add(t)
-			}
+			turnarounds.add(t)
 			distribution.add(t)
 		}
-		for i, iv := range ivs {
-			o.Turnaround[iv] = turnarounds[i].report()
+		for i, r := range turnarounds.reports() {
+			o.Turnaround[ivs[i]] = r
 		}
 		o.Distribution = distribution.report()
 	})
