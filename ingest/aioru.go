@@ -246,9 +246,9 @@ func (n *normaliser) finding(seg hl7.Segment, obx int, r *oruResult) (triage.Fin
 			return f, false, nil
 		case coded && standardCode(f.Codes):
 			if len(value) > 0 {
-				return f, false, fail(5, "OBX-5: "+value[0].Code+" ("+value[0].System+") is not a presence value; send 52101004^Present^SCT, 2667000^Absent^SCT, RID28472^present^RADLEX ... or OBX-8 A or N")
+				return f, false, fail(5, "OBX-5: "+limit(value[0].Code, 32)+" ("+limit(value[0].System, 64)+") is not a presence value; send 52101004^Present^SCT, 2667000^Absent^SCT, RID28472^present^RADLEX ... or OBX-8 A or N")
 			}
-			return f, false, fail(5, "OBX-5: the presence of "+f.Code+" is missing (a coded presence value, or OBX-8 A or N)")
+			return f, false, fail(5, "OBX-5: the presence of "+limit(f.Code, 32)+" is missing (a coded presence value, or OBX-8 A or N)")
 		}
 		return f, false, nil // not a finding (a measurement, a note)
 	}

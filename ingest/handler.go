@@ -198,7 +198,7 @@ func checkType(m *hl7.Message) (hl7.AckError, bool) {
 	triggers, ok := supported[code]
 	if !ok {
 		return hl7.AckError{Segment: "MSH", Sequence: 1, Field: 9, Code: hl7.CodeUnsupportedMessageType,
-			Text: fmt.Sprintf("message type %q is not supported; Voorrang accepts ORM^O01, OMI^O23, ORU^R01 and ADT^A08", code)}, false
+			Text: fmt.Sprintf("message type %q is not supported; Voorrang accepts ORM^O01, OMI^O23, ORU^R01 and ADT^A08", limit(code, 16))}, false
 	}
 	for _, t := range triggers {
 		if t == trigger {
@@ -206,7 +206,7 @@ func checkType(m *hl7.Message) (hl7.AckError, bool) {
 		}
 	}
 	return hl7.AckError{Segment: "MSH", Sequence: 1, Field: 9, Component: 2, Code: hl7.CodeUnsupportedEvent,
-		Text: fmt.Sprintf("trigger event %q of %s is not supported", trigger, code)}, false
+		Text: fmt.Sprintf("trigger event %q of %s is not supported", limit(trigger, 16), code)}, false
 }
 
 func (h *Handler) now() time.Time {

@@ -192,3 +192,28 @@ func TestOneMessagePerFrame(t *testing.T) {
 		t.Errorf("a batch in one frame: %s %q", code, text)
 	}
 }
+
+// TestUnsupportedTypeCut: the ACK's text about a message type Voorrang
+// does not take quotes the type, cut short: it is the sender's input, and
+// the text is logged and kept with the dead letter.
+func TestUnsupportedTypeCut(t *testing.T) {
+	long := strings.Repeat("X", 300)
+	tests := []struct {
+		name, msh9, want string
+	}{
+		{"type", long + "^O01", `message type "` + long[:16] + `..." is not supported`},
+		{"trigger", "ORM^" + long, `trigger event "` + long[:16] + `..." of ORM is not supported`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			m, err := hl7.Parse([]byte("MSH|^~\\&|RIS|ZHWEST|VOORRANG|ZHWEST|20261123090000||" + tt.msh9 + "|1|P|2.5\r"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			e, ok := checkType(m)
+			if ok || !strings.HasPrefix(e.Text, tt.want) {
+				t.Errorf("%q, want it to start %q", e.Text, tt.want)
+			}
+		})
+	}
+}

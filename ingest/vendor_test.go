@@ -115,6 +115,8 @@ func TestBrokenVendorHL7(t *testing.T) {
 	}{
 		{"wrong presence code", "nordlicht.hl7", "52101004^Present^SCT", "59282003^Pulmonary embolism^SCT", 5, "is not a presence value"},
 		{"presence missing", "nordlicht.hl7", "|1|52101004^Present^SCT|", "|1||", 5, "presence of 59282003 is missing"},
+		{"a long code, cut in the error", "nordlicht.hl7", "52101004^Present^SCT", strings.Repeat("9", 200) + "^Present^SCT", 5,
+			"OBX-5: " + strings.Repeat("9", 32) + "... (SCT) is not a presence value"},
 		{"percentage over 100", "nordlicht.hl7", "|1|91|%|", "|1|191|%|", 5, "from 0 to 1 (or 0 to 100"},
 		{"confidence over 1", "aidoc.hl7", "||0.94|", "||1.4|", 5, "from 0 to 1"},
 		{"confidence not a number", "aidoc.hl7", "||0.94|", "||high|", 5, "from 0 to 1"},
