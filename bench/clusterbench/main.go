@@ -126,20 +126,28 @@ func ingestPart(ctx context.Context, cfg config, single, clustered func() redis.
 	fmt.Fprintf(out, "\n## Ingest over MLLP (%d connections per instance, %s each)\n\n", cfg.clients, cfg.duration)
 	fmt.Fprintln(out, "| set-up | instances | WAIT | messages/s | ratio | p50 ACK | p99 ACK | failed |")
 	fmt.Fprintln(out, "|---|---|---|---|---|---|---|---|")
-	base, err := ingestRun(ctx, "standalone", single, 1, 0, cfg.clients, cfg.duration)
+	base, err := ingestRun(ctx, "standalone", single, 1, 0, false, cfg.clients, cfg.duration)
 	if err != nil {
 		return err
 	}
 	base.print(out, base)
+	// What announcing each change (one PUBLISH in the script, passed to
+	// every node) costs: the next row is the same set-up with it.
+	quiet, err := ingestRun(ctx, "cluster, changes not announced", clustered, 1, 0, true, cfg.clients, cfg.duration)
+	if err != nil {
+		return err
+	}
+	quiet.print(out, base)
 	for _, wait := range []int{0, 1} {
 		for n := 1; n <= 3; n++ {
-			r, err := ingestRun(ctx, "cluster", clustered, n, wait, cfg.clients, cfg.duration)
+			r, err := ingestRun(ctx, "cluster", clustered, n, wait, false, cfg.clients, cfg.duration)
 			if err != nil {
 				return err
 			}
 			r.print(out, base)
 		}
 	}
+
 	return nil
 }
 
@@ -229,7 +237,7 @@ var runs atomic.Int64
 // ingestRun starts n instances (store, handler and MLLP server, each with
 // its own Redis client) and drives each with clients connections for
 // duration.
-func ingestRun(ctx context.Context, setup string, connect func() redis.UniversalClient, n, wait, clients int, duration time.Duration) (ingestResult, error) {
+func ingestRun(ctx context.Context, setup string, connect func() redis.UniversalClient, n, wait int, quiet bool, clients int, duration time.Duration) (ingestResult, error) {
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	run := runs.Add(1)
 	prefix := fmt.Sprintf("bench%d:", run)
@@ -237,7 +245,7 @@ func ingestRun(ctx context.Context, setup string, connect func() redis.Universal
 	for range n {
 		rdb := connect()
 		defer rdb.Close()
-		store := redisstore.New(rdb, redisstore.Options{Prefix: prefix, Logger: log, WaitReplicas: wait})
+		store := redisstore.New(rdb, redisstore.Options{Prefix: prefix, Logger: log, WaitReplicas: wait, NoAnnouncements: quiet})
 		h := &ingest.Handler{Store: store, Mapping: ingest.DefaultMapping(), Application: "VOORRANG", Logger: log}
 		ln, err := net.Listen("tcp", "127.0.0.1:0")
 		if err != nil {

@@ -4,7 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"maps"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -305,5 +307,65 @@ func TestWaiting(t *testing.T) {
 	}
 	if o := w[1]; o.Accession != "W1" || o.Band != triage.Routine || !o.ReadyAt.Equal(t0) || !o.Due.Equal(t0.Add(72*time.Hour)) {
 		t.Errorf("W1 %+v", o)
+	}
+}
+
+// TestSettledDayCompacted: APPEND leaves a day's records room to grow, as
+// much again; once the day is settled (its studies expired, ClosedTTL
+// later) the first record of a later day stores them at their length,
+// and they read as before.
+func TestSettledDayCompacted(t *testing.T) {
+	rdb := testRedis(t)
+	clk := &clock{t: t0}
+	s := New(rdb, Options{Prefix: testPrefix(t, rdb), Now: clk.Now, ClosedTTL: 14 * 24 * time.Hour})
+	ctx := context.Background()
+	day := s.keys.facts("ZHWEST", t0)
+	usage := func() int64 {
+		t.Helper()
+		n, err := rdb.MemoryUsage(ctx, day, 0).Result()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	// Report studies until the day's string has just grown: then it has
+	// room for as much again.
+	var before, length int64
+	for i := 0; before < 3*length/2 || length < 1000; i++ {
+		if i == 2000 {
+			t.Fatalf("%d bytes of records take %d bytes: APPEND left no room", length, before)
+		}
+		acc := "W" + strconv.Itoa(i)
+		mustApply(t, s, order(worklist.ExamCompleted, "ZHWEST", acc, t0, nil))
+		mustApply(t, s, report("ZHWEST", acc, t0.Add(time.Duration(i)*time.Second), "Jansen"))
+		before, length = usage(), rdb.StrLen(ctx, day).Val()
+	}
+	want := turnarounds(t, s, t0, t0.Add(24*time.Hour))
+	s.ForgetDecodedDays()
+	steps := []struct {
+		name      string
+		at        time.Time
+		compacted bool
+	}{
+		{"a record of a day while the first still has studies kept", t0.Add(14 * 24 * time.Hour), false},
+		{"the first record of the day after the first settled", t0.Add(15 * 24 * time.Hour), true},
+	}
+	for i, st := range steps {
+		clk.Add(st.at.Sub(clk.Now()))
+		acc := "L" + strconv.Itoa(i)
+		mustApply(t, s, order(worklist.ExamCompleted, "ZHWEST", acc, st.at, nil))
+		mustApply(t, s, report("ZHWEST", acc, st.at, "de Boer"))
+		if got := usage(); (got < before) != st.compacted {
+			t.Errorf("%s: the first day's %d bytes of records take %d bytes, before %d; compacted: want %v", st.name, length, got, before, st.compacted)
+		}
+	}
+	t.Logf("%d bytes of records took %d bytes, compacted %d", length, before, usage())
+	if got := turnarounds(t, s, t0, t0.Add(24*time.Hour)); len(got) != len(want) || !maps.EqualFunc(got, want, func(a, b worklist.Turnaround) bool {
+		return a.Accession == b.Accession && a.ReportedAt.Equal(b.ReportedAt) && a.Version == b.Version
+	}) {
+		t.Errorf("the compacted day reads %d records, want the %d as written", len(got), len(want))
+	}
+	if ttl := rdb.PTTL(ctx, day).Val(); ttl <= 0 {
+		t.Errorf("the compacted day's records expire in %s; want them to keep their expiry", ttl)
 	}
 }

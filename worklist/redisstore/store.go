@@ -509,7 +509,7 @@ func (s *Store) write(ctx context.Context, m mutation, st *worklist.Study, tr wo
 		s.keys.study(m.site, m.acc), s.keys.ranking(m.site), s.keys.changes(m.site), dk,
 		s.keys.pending(m.site, m.acc), s.keys.facts(m.site, f.day), s.keys.patient(m.site, st.Patient.MRN),
 		s.keys.audit(m.site), s.keys.escalations(m.site), s.keys.waiting(m.site), s.keys.closed(m.site, m.acc),
-		s.keys.facts(m.site, f.oldDay),
+		s.keys.facts(m.site, f.oldDay), s.keys.facts(m.site, f.settledDay),
 	}
 	res, err := s.apply.Run(ctx, s.rdb, keys,
 		version, version+1, data, score, m.acc, string(tr.List), s.opts.StreamLength,
@@ -540,6 +540,9 @@ type factWrite struct {
 	oldDay      time.Time // the day the record was in before, when another
 	withdrawal  []byte    // appended to oldDay's records
 	oldExpireAt int64
+	// settledDay is a day whose studies all expired (ClosedTTL after it):
+	// its records are complete, and stored at their length once a day.
+	settledDay time.Time
 }
 
 func (s *Store) factWrite(st *worklist.Study, tr worklist.Transition, closedBefore time.Time) factWrite {
@@ -560,6 +563,7 @@ func (s *Store) factWrite(st *worklist.Study, tr worklist.Transition, closedBefo
 		f.closedOp = "open"
 	}
 	f.expireAt = f.day.Add(24*time.Hour + s.opts.Retention).UnixMilli()
+	f.settledDay = utcDay(f.day.Add(-s.opts.ClosedTTL - 24*time.Hour))
 	f.oldDay = f.day
 	if !closedBefore.IsZero() && (!st.Status.Closed() || !utcDay(closedBefore).Equal(f.day)) {
 		f.oldDay = utcDay(closedBefore)

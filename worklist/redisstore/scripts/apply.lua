@@ -14,6 +14,8 @@
 -- KEYS[11] the accession's closed marker
 -- KEYS[12] the turnaround records of the day the study had closed before,
 --          when that day was another (the study reopened, or closed anew)
+-- KEYS[13] the turnaround records of a settled day, one whose studies are
+--          no longer kept, so that nothing more is appended to them
 -- ARGV[1]  version the caller read ("0": the study must not exist)
 -- ARGV[2]  new version
 -- ARGV[3]  new study JSON
@@ -99,6 +101,14 @@ if n > 0 then
   redis.call("LTRIM", KEYS[5], n, -1)
 end
 if ARGV[11] ~= "" then
+  -- The first record of a day stores the settled day's records at their
+  -- length: APPEND left them room to grow, as much again.
+  if redis.call("EXISTS", KEYS[6]) == 0 then
+    local settled = redis.call("GET", KEYS[13])
+    if settled then
+      redis.call("SET", KEYS[13], settled, "KEEPTTL")
+    end
+  end
   redis.call("APPEND", KEYS[6], ARGV[11])
   redis.call("PEXPIREAT", KEYS[6], ARGV[16])
 end
