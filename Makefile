@@ -43,9 +43,11 @@ lint:
 # with 2,000 rows in Chromium; the what-if simulator on a large
 # department's year against a plain sort of as many studies; ingest with
 # 1-3 instances on a local Redis Cluster, WAIT on and off, and the live
-# feed's delay on Cluster against standalone; then the Go
-# benchmarks (hl7, triage, the ingest handler without Redis, a page of
-# 5,000 studies on Redis).
+# feed's delay on Cluster against standalone; the statistics over a
+# large hospital's year against the plain read of its records; then the
+# Go benchmarks (hl7, triage, the ingest handler without Redis, a page of
+# 5,000 studies on Redis, a day of turnaround records decoded, the stats
+# queries on a year in memory).
 bench:
 	.ci/testenv
 	$(GO) run ./bench/hl7peer -benchtime $(BENCHTIME)
@@ -55,7 +57,7 @@ bench:
 	$(GO) run ./bench/whatif
 	$(GO) run ./bench/clusterbench
 	$(GO) run ./bench/stats
-	$(GO) test -run '^$$' -bench . -benchtime $(BENCHTIME) ./hl7/ ./triage/ ./ingest/ ./worklist/...
+	$(GO) test -run '^$$' -bench . -benchtime $(BENCHTIME) ./hl7/ ./triage/ ./ingest/ ./worklist/... ./stats/
 
 # Every parser of outside input, one fuzz target after the other, each
 # for FUZZTIME (one worker each: the machine is shared). Crashers found are
