@@ -45,7 +45,7 @@ func main() {
 	clients := flag.Int("clients", 4, "MLLP connections per instance")
 	changes := flag.Int("changes", 400, "changes whose delay to the live feed is measured, per set-up")
 	studies := flag.Int("studies", 5000, "open studies whose memory is measured")
-	panelChanges := flag.Int("panel-changes", 300, "orders whose delay to the panels is measured, per set-up")
+	panelChanges := flag.Int("panel-changes", 300, "changes (orders and AI results) whose delay to the panels is measured, per set-up")
 	panels := flag.Int("panels", 2, "websocket panels on each instance")
 	yearStudies := flag.Int("year-studies", 30_000, "closed studies whose turnaround facts are measured")
 	yearly := flag.Int("yearly", 300_000, "studies a year the turnaround facts are measured at (their density a day)")
@@ -197,7 +197,7 @@ func panelPart(ctx context.Context, cfg config, singleURL, clusterURL string, ou
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(out, "\n## Change to panel (%d `voorrang serve` processes, %d websocket panels on each; %d orders over MLLP, one every %s to the instances in turn over %d sites)\n\n",
+	fmt.Fprintf(out, "\n## Change to panel (%d `voorrang serve` processes, %d websocket panels on each; %d changes, one every %s: in turn an order over MLLP to one instance and an AI result for it over HTTP to the next, over %d sites)\n\n",
 		panelInstances, cfg.panels, cfg.panelChanges, panelGap, len(sites))
 	base, err := panelDelay(ctx, bin, dir, "standalone", singleURL, panelInstances, cfg.panels, cfg.panelChanges, panelGap)
 	if err != nil {

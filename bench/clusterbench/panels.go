@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -13,6 +14,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -21,9 +23,12 @@ import (
 	"github.com/voorrang/voorrang/hl7/mllp"
 )
 
-// panelToken signs the bench's panels in, as a radiologist's integration
-// token does in the tests.
-const panelToken = "bench-panel-token-0123456789abcdefghij"
+// panelToken signs the bench's panels in, as a radiologist's token does
+// in the tests; aiToken is the AI platform's.
+const (
+	panelToken = "bench-panel-token-0123456789abcdefghij"
+	aiToken    = "bench-ai-token-0123456789abcdefghijklm"
+)
 
 // An instance is one `voorrang serve` process of the bench.
 type instance struct {
@@ -77,7 +82,7 @@ func startInstance(ctx context.Context, bin, dir, name, redisURL, prefix string)
 	}
 	in.cmd = exec.Command(bin, "serve", "--redis", redisURL, "--key-prefix", prefix,
 		"--http", httpAddr, "--mllp", mllpAddr, "--data-dir", filepath.Join(dir, name), "--log-level", "warn")
-	in.cmd.Env = append(os.Environ(), "VOORRANG_API_TOKENS=bench:radiologist:"+panelToken)
+	in.cmd.Env = append(os.Environ(), "VOORRANG_API_TOKENS=bench:radiologist:"+panelToken+",benchai:integration:"+aiToken)
 	in.cmd.Stdout, in.cmd.Stderr = logFile, logFile
 	if err := in.cmd.Start(); err != nil {
 		logFile.Close()
@@ -127,7 +132,8 @@ func (in *instance) close() {
 }
 
 // A benchPanel is one websocket to an instance's /ws, as the browser's
-// panel opens it, that notes when each accession first arrives.
+// panel opens it, that notes when each accession, and each AI result
+// ("ai:" and its ID), first arrives.
 type benchPanel struct {
 	instance int
 	conn     *fws.Conn
@@ -171,6 +177,9 @@ func (p *benchPanel) read() {
 			Type  string `json:"type"`
 			Study *struct {
 				Accession string `json:"accession"`
+				Results   []struct {
+					ID string `json:"id"`
+				} `json:"results"`
 			} `json:"study"`
 		}
 		if err := json.Unmarshal(data, &m); err != nil {
@@ -183,6 +192,11 @@ func (p *benchPanel) read() {
 		p.mu.Lock()
 		if _, ok := p.arrived[m.Study.Accession]; !ok {
 			p.arrived[m.Study.Accession] = at
+		}
+		for _, r := range m.Study.Results {
+			if _, ok := p.arrived["ai:"+r.ID]; !ok {
+				p.arrived["ai:"+r.ID] = at
+			}
 		}
 		p.mu.Unlock()
 		select {
@@ -237,16 +251,19 @@ func waitAll(panels []*benchPanel, accs []string, timeout time.Duration) error {
 // A panelResult is the delays of one set-up's changes to the panels of
 // each of its instances.
 type panelResult struct {
-	setup string
-	ack   []time.Duration   // sorted, every change's ACK time
-	lat   [][]time.Duration // per instance, sorted: send to arrival, every panel
-	all   []time.Duration   // sorted, every instance's
+	setup  string
+	ack    []time.Duration   // sorted, every change's answer time (ACK, HTTP 200)
+	lat    [][]time.Duration // per instance, sorted: send to arrival, every panel
+	all    []time.Duration   // sorted, every instance's
+	orders []time.Duration   // sorted, every instance's of the orders
+	ai     []time.Duration   // sorted, every instance's of the AI results
 }
 
 // panelDelay starts n instances on redisURL with perInstance panels each,
-// sends changes orders over MLLP (one every gap, to the instances in turn,
-// over the bench's sites), and measures for every panel the delay from
-// the start of an order's send to its arrival as an upsert on the
+// makes changes changes, one every gap: in turn an order over MLLP to one
+// instance and an AI result for it over HTTP to the next (the instances in
+// turn, over the bench's sites), and measures for every panel the delay
+// from the start of the send to the change's arrival as an upsert on the
 // websocket.
 func panelDelay(ctx context.Context, bin, dir, setup, redisURL string, n, perInstance, changes int, gap time.Duration) (panelResult, error) {
 	prefix := fmt.Sprintf("panel%d:", runs.Add(1))
@@ -311,20 +328,29 @@ func panelDelay(ctx context.Context, bin, dir, setup, redisURL string, n, perIns
 	}
 
 	started := make(map[string]time.Time, changes)
-	accs := make([]string, 0, changes)
+	accs := make([]string, 0, changes) // what arrives: accessions, and "ai:" result IDs
 	var ack []time.Duration
 	tick := time.NewTicker(gap)
 	defer tick.Stop()
 	for i := range changes {
 		<-tick.C
-		acc := fmt.Sprintf("P%d-%d", runs.Load(), i)
-		started[acc] = time.Now()
-		d, err := send(i, acc)
+		k := i / 2 // the order, and then its AI result
+		acc := fmt.Sprintf("P%d-%d", runs.Load(), k)
+		key, t := acc, time.Now()
+		var err error
+		var d time.Duration
+		if i%2 == 0 {
+			d, err = send(k, acc)
+		} else {
+			key = "ai:R" + acc
+			d, err = postAIResult(ctx, instances[(k+1)%n].http, sites[k%len(sites)], acc, "R"+acc)
+		}
 		if err != nil {
 			return panelResult{}, err
 		}
+		started[key] = t
 		ack = append(ack, d)
-		accs = append(accs, acc)
+		accs = append(accs, key)
 	}
 	if err := waitAll(panels, accs, 30*time.Second); err != nil {
 		return panelResult{}, fmt.Errorf("%s: %w (logs in %s)", setup, err, dir)
@@ -336,6 +362,11 @@ func panelDelay(ctx context.Context, bin, dir, setup, redisURL string, n, perIns
 			d := p.arrived[acc].Sub(started[acc])
 			r.lat[p.instance] = append(r.lat[p.instance], d)
 			r.all = append(r.all, d)
+			if strings.HasPrefix(acc, "ai:") {
+				r.ai = append(r.ai, d)
+			} else {
+				r.orders = append(r.orders, d)
+			}
 		}
 		p.mu.Unlock()
 	}
@@ -343,6 +374,8 @@ func panelDelay(ctx context.Context, bin, dir, setup, redisURL string, n, perIns
 		slices.Sort(l)
 	}
 	slices.Sort(r.all)
+	slices.Sort(r.orders)
+	slices.Sort(r.ai)
 	slices.Sort(ack)
 	r.ack = ack
 	for _, in := range instances {
@@ -355,10 +388,42 @@ func panelDelay(ctx context.Context, bin, dir, setup, redisURL string, n, perIns
 	return r, nil
 }
 
+// postAIResult posts a positive PE result id for acc to an instance's
+// /api/v1/ai-results, as an AI platform does, and returns the time to its
+// answer.
+func postAIResult(ctx context.Context, addr, site, acc, id string) (time.Duration, error) {
+	body, err := json.Marshal(map[string]any{
+		"id": id, "accession": acc, "site": site, "producedAt": time.Now().Format(time.RFC3339),
+		"algorithm": map[string]string{"id": "aidoc-pe", "name": "Incidental PE", "version": "2.1", "vendor": "Aidoc"},
+		"findings":  []map[string]any{{"code": "PE", "display": "Pulmonary embolism", "positive": true, "confidence": 0.94}},
+	})
+	if err != nil {
+		return 0, err
+	}
+	req, err := http.NewRequestWithContext(ctx, "POST", "http://"+addr+"/api/v1/ai-results", bytes.NewReader(body))
+	if err != nil {
+		return 0, err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", "Bearer "+aiToken)
+	t := time.Now()
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return 0, err
+	}
+	d := time.Since(t)
+	answer, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return 0, fmt.Errorf("AI result %s: %d %s", id, resp.StatusCode, answer)
+	}
+	return d, nil
+}
+
 // printPanels prints the change-to-panel table: one row per instance and
 // one for all of a set-up, the p99 ratio against base's (all instances).
 func printPanels(out io.Writer, results []panelResult, base panelResult) {
-	fmt.Fprintln(out, "| set-up | instance | deliveries | p50 | p99 | max | p99 ratio | p50 ACK |")
+	fmt.Fprintln(out, "| set-up | instance | deliveries | p50 | p99 | max | p99 ratio | p50 answer |")
 	fmt.Fprintln(out, "|---|---|---|---|---|---|---|---|")
 	ref := float64(max(pct(base.all, 99), 1))
 	row := func(setup, which string, lat, ack []time.Duration) {
@@ -373,6 +438,8 @@ func printPanels(out io.Writer, results []panelResult, base panelResult) {
 		for i, l := range r.lat {
 			row(r.setup, strconv.Itoa(i+1), l, nil)
 		}
+		row(r.setup, "all: orders (MLLP)", r.orders, nil)
+		row(r.setup, "all: AI results (HTTP)", r.ai, nil)
 		row(r.setup, "all", r.all, r.ack)
 	}
 }
