@@ -3,13 +3,13 @@ package ui
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/voorrang/voorrang/audit"
+	"github.com/voorrang/voorrang/ingest"
 	"github.com/voorrang/voorrang/stats"
 	"github.com/voorrang/voorrang/worklist"
 )
@@ -108,10 +108,8 @@ func (s *Server) postPilot(c *fiber.Ctx) error {
 	}
 	id := param(c, "id")
 	var next stats.Pilot
-	dec := json.NewDecoder(bytes.NewReader(c.Body()))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&next); err != nil {
-		return invalid("pilot", "the body must be a pilot as JSON: "+err.Error())
+	if err := ingest.DecodeJSON(c.Body(), &next); err != nil {
+		return err
 	}
 	if next.ID != "" && next.ID != id {
 		return invalid("id", "the id in the body is not the pilot's of the path")
@@ -158,9 +156,7 @@ func (s *Server) postPilotEnd(c *fiber.Ctx) error {
 		End time.Time `json:"end"`
 	}
 	if len(bytes.TrimSpace(c.Body())) > 0 {
-		dec := json.NewDecoder(bytes.NewReader(c.Body()))
-		dec.DisallowUnknownFields()
-		if err := dec.Decode(&body); err != nil {
+		if err := ingest.DecodeJSON(c.Body(), &body); err != nil {
 			return invalid("end", "the body must be {\"end\": \"2026-12-01T00:00:00Z\"} or empty: "+err.Error())
 		}
 	}

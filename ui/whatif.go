@@ -1,9 +1,7 @@
 package ui
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strconv"
@@ -11,6 +9,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"github.com/voorrang/voorrang/ingest"
 	"github.com/voorrang/voorrang/sim/readingroom"
 	"github.com/voorrang/voorrang/triage"
 )
@@ -85,10 +84,8 @@ func (s *Server) postWhatIf(c *fiber.Ctx) error {
 	var body struct {
 		Scenario *readingroom.Scenario `json:"scenario"`
 	}
-	dec := json.NewDecoder(bytes.NewReader(c.Body()))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&body); err != nil {
-		return invalid("scenario", "the body must be {\"scenario\": {...}} as JSON: "+err.Error())
+	if err := ingest.DecodeJSON(c.Body(), &body); err != nil {
+		return err
 	}
 	if body.Scenario == nil {
 		return invalid("scenario", "scenario is required")
