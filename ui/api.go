@@ -281,7 +281,7 @@ func (s *Server) postFeedback(c *fiber.Ctx) error {
 	if !ok {
 		return invalid("verdict", "verdict must be agree, disagree or not-assessable")
 	}
-	if len(b.Note) > 2000 {
+	if len(b.Note) > maxNote {
 		return invalid("note", "note is longer than 2,000 characters")
 	}
 	p := principalOf(c)

@@ -60,6 +60,10 @@ func (s *Server) getDiscrepancies(c *fiber.Ctx) error {
 	return c.JSON(fiber.Map{"discrepancies": ds})
 }
 
+// maxNote bounds a reader's note on an AI result or a discrepancy, in
+// bytes.
+const maxNote = 2000
+
 // reviewBody is the JSON of a review; the reviewer is the principal.
 type reviewBody struct {
 	Note string `json:"note"`
@@ -76,7 +80,7 @@ func (s *Server) postReviewDiscrepancy(c *fiber.Ctx) error {
 			return err
 		}
 	}
-	if len(b.Note) > 2000 {
+	if len(b.Note) > maxNote {
 		return invalid("note", "note is longer than 2,000 characters")
 	}
 	site, acc, result := param(c, "site"), param(c, "accession"), param(c, "result")

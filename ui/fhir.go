@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/fiber/v2/utils"
 
 	"github.com/voorrang/voorrang/ingest"
 	"github.com/voorrang/voorrang/worklist"
@@ -172,7 +173,7 @@ func transactionResponse(post *ingest.FHIRPost, outs []worklist.Outcome) any {
 		var o operationOutcome
 		if k := en.Event; k >= 0 {
 			status := resultStatus(outs[k])
-			entries[i].Response.Status = fmt.Sprintf("%d %s", status, fiberStatusText(status))
+			entries[i].Response.Status = fmt.Sprintf("%d %s", status, utils.StatusMessage(status))
 			o = outcome(resultIssue(post.Events[k], outs[k]))
 		} else {
 			entries[i].Response.Status = "200 OK"
@@ -186,16 +187,6 @@ func transactionResponse(post *ingest.FHIRPost, outs []worklist.Outcome) any {
 		Type         string        `json:"type"`
 		Entry        []bundleEntry `json:"entry"`
 	}{"Bundle", "transaction-response", entries}
-}
-
-func fiberStatusText(status int) string {
-	switch status {
-	case fiber.StatusCreated:
-		return "Created"
-	case fiber.StatusAccepted:
-		return "Accepted"
-	}
-	return "OK"
 }
 
 // fhirMetadata answers the CapabilityStatement of the FHIR base: what it
