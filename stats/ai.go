@@ -79,9 +79,7 @@ func Wilson(k, n int) *Proportion {
 // then site ("all" first).
 func AIPerformances(facts worklist.Facts, f Filter, c *Calendar) []AIPerformance {
 	a := newAITally(f, c.clock())
-	for t := range facts.All() {
-		a.add(t)
-	}
+	walk(facts, a)
 	return a.report()
 }
 

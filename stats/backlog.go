@@ -124,9 +124,7 @@ func hours(from, to time.Time) (first time.Time, n int) {
 // sites' figures are added up, each site by its own clock.
 func BacklogByHour(facts worklist.Facts, open []worklist.Waiting, from, to time.Time, c *Calendar) HourGrid {
 	a := newBacklogTally(from, to, c.clock())
-	for t := range facts.All() {
-		a.add(t)
-	}
+	walk(facts, a)
 	return a.report(open)
 }
 
@@ -227,9 +225,7 @@ func sampleCounts(first time.Time, n int, clk *clock, site string) [7][24]int {
 // each hour, divided by how many such hours the period holds.
 func ReadsByHour(facts worklist.Facts, from, to time.Time, c *Calendar) HourGrid {
 	a := newReadsTally(from, to, c.clock())
-	for t := range facts.All() {
-		a.add(t)
-	}
+	walk(facts, a)
 	return a.report()
 }
 

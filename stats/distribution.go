@@ -43,9 +43,7 @@ type BinCounts struct {
 // bin.
 func Distribute(facts worklist.Facts, iv Interval, by Dimension, f Filter, c *Calendar) Distribution {
 	a := newDistributionTally(iv, by, f, c.clock())
-	for t := range facts.All() {
-		a.add(t)
-	}
+	walk(facts, a)
 	return a.report()
 }
 

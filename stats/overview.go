@@ -7,6 +7,22 @@ import (
 	"github.com/voorrang/voorrang/worklist"
 )
 
+// A tally takes turnaround records one at a time, and gives its figures
+// when the records are done: each query is one, and the overview feeds
+// several from one walk.
+type tally interface {
+	add(t *worklist.Turnaround)
+}
+
+// walk hands each record of facts to every tally, in turn.
+func walk(facts worklist.Facts, tallies ...tally) {
+	for t := range facts.All() {
+		for _, a := range tallies {
+			a.add(t)
+		}
+	}
+}
+
 // An Overview is all a manager's page shows of a period, from one read
 // of the records.
 type Overview struct {
@@ -37,10 +53,7 @@ func Summarise(facts worklist.Facts, open []worklist.Waiting, from, to time.Time
 		clk := c.clock()
 		turnarounds := newTurnaroundTally(ivs, by, f, clk, facts.Len())
 		distribution := newDistributionTally(ReadyToFinal, by, f, clk)
-		for t := range facts.All() {
-			turnarounds.add(t)
-			distribution.add(t)
-		}
+		walk(facts, turnarounds, distribution)
 		for i, r := range turnarounds.reports() {
 			o.Turnaround[ivs[i]] = r
 		}
@@ -53,13 +66,7 @@ func Summarise(facts worklist.Facts, open []worklist.Waiting, from, to time.Time
 		reads := newReadsTally(from, to, clk)
 		trend := newTrendTally(from, to, f, c)
 		ai := newAITally(f, clk)
-		for t := range facts.All() {
-			compliance.add(t)
-			backlog.add(t)
-			reads.add(t)
-			trend.add(t)
-			ai.add(t)
-		}
+		walk(facts, compliance, backlog, reads, trend, ai)
 		o.Compliance, o.BacklogByHour, o.ReadsByHour = compliance.report(), backlog.report(open), reads.report()
 		o.Trend, o.AI = trend.report(), ai.report()
 	})

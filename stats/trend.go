@@ -24,9 +24,7 @@ type Day struct {
 // Days without studies are there, with zeros.
 func Trend(facts worklist.Facts, from, to time.Time, f Filter, c *Calendar) []Day {
 	a := newTrendTally(from, to, f, c)
-	for t := range facts.All() {
-		a.add(t)
-	}
+	walk(facts, a)
 	return a.report()
 }
 

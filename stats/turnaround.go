@@ -245,9 +245,7 @@ type TurnaroundReport struct {
 // Turnarounds summarises interval iv of the facts f keeps, grouped by.
 func Turnarounds(facts worklist.Facts, iv Interval, by Dimension, f Filter, c *Calendar) TurnaroundReport {
 	a := newTurnaroundTally([]Interval{iv}, by, f, c.clock(), facts.Len())
-	for t := range facts.All() {
-		a.add(t)
-	}
+	walk(facts, a)
 	return a.reports()[0]
 }
 
@@ -332,9 +330,7 @@ type ComplianceReport struct {
 // their due time, grouped by.
 func DueCompliance(facts worklist.Facts, by Dimension, f Filter, c *Calendar) ComplianceReport {
 	a := newComplianceTally(by, f, c.clock())
-	for t := range facts.All() {
-		a.add(t)
-	}
+	walk(facts, a)
 	return a.report()
 }
 
