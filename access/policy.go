@@ -1,7 +1,5 @@
 package access
 
-import "fmt"
-
 // A Policy says who may call a route.
 type Policy string
 
@@ -55,14 +53,4 @@ func (p Policy) Allows(pr *Principal) bool {
 		return pr != nil
 	}
 	return pr != nil && pr.HasAny(p.Roles()...)
-}
-
-// ParsePolicy reads a policy by name.
-func ParsePolicy(s string) (Policy, error) {
-	for _, p := range AllPolicies() {
-		if string(p) == s {
-			return p, nil
-		}
-	}
-	return "", fmt.Errorf("%w: unknown policy %q", ErrInvalid, s)
 }

@@ -158,8 +158,3 @@ func (u *IntendedUse) outside(f *Facts, now time.Time) string {
 	}
 	return ""
 }
-
-// empty reports whether the intended use restricts nothing.
-func (u *IntendedUse) empty() bool {
-	return len(u.Modalities)+len(u.BodyParts) == 0 && u.MinAge == nil && u.MaxAge == nil
-}
