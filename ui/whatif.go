@@ -12,6 +12,7 @@ import (
 	"github.com/voorrang/voorrang/ingest"
 	"github.com/voorrang/voorrang/sim/readingroom"
 	"github.com/voorrang/voorrang/triage"
+	"github.com/voorrang/voorrang/worklist"
 )
 
 // WhatIfSource is what the what-if routes need of the store: the
@@ -68,9 +69,13 @@ func (s *Server) getWhatIf(c *fiber.Ctx) error {
 	ctx, cancel := context.WithTimeout(c.UserContext(), whatIfTimeout)
 	defer cancel()
 	rules := s.whatIf.Rules()
-	sc, err := readingroom.FromStore(ctx, s.whatIf, list(c, "site"), s.now(), time.Duration(days)*24*time.Hour,
+	sc, err := readingroom.FromStore(ctx, storeRecords{s.whatIf}, list(c, "site"), s.now(), time.Duration(days)*24*time.Hour,
 		readingroom.DeriveOptions{Rules: rules})
-	if err != nil {
+	var failed storeFailure
+	switch {
+	case errors.As(err, &failed):
+		return err // the store's fault: logged, answered 500 without its text
+	case err != nil:
 		return &apiError{Code: "no_data", Message: "no scenario can be made of the records: " + err.Error(), status: fiber.StatusUnprocessableEntity}
 	}
 	sc.Horizon, sc.Replications = horizon, reps
@@ -101,6 +106,22 @@ func (s *Server) postWhatIf(c *fiber.Ctx) error {
 	ctx, cancel := context.WithTimeout(c.UserContext(), whatIfTimeout)
 	defer cancel()
 	return s.simulate(ctx, c, body.Scenario, s.whatIf.Rules())
+}
+
+// storeRecords reads the records of a scenario, marking a failure to read
+// them (storeFailure): that is the store's, not records of which no
+// scenario can be made, and its text (addresses, Redis errors) is not the
+// client's to read.
+type storeRecords struct{ readingroom.Records }
+
+type storeFailure struct{ error }
+
+func (r storeRecords) Turnarounds(ctx context.Context, sites []string, from, to time.Time) (worklist.Facts, error) {
+	f, err := r.Records.Turnarounds(ctx, sites, from, to)
+	if err != nil {
+		return f, storeFailure{err}
+	}
+	return f, nil
 }
 
 // startWhatIf takes the instance's one simulation slot.

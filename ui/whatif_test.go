@@ -1,7 +1,9 @@
 package ui
 
 import (
+	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 	"testing"
@@ -9,6 +11,7 @@ import (
 
 	"github.com/voorrang/voorrang/internal/redistest"
 	"github.com/voorrang/voorrang/sim/readingroom"
+	"github.com/voorrang/voorrang/triage"
 	"github.com/voorrang/voorrang/worklist"
 	"github.com/voorrang/voorrang/worklist/redisstore"
 )
@@ -116,5 +119,26 @@ func TestWhatIfQuery(t *testing.T) {
 	off := New(Config{Store: s.store, Logger: discard(), Access: testAccess()})
 	if r := do(t, off, "GET", "/api/v1/whatif", nil); r.status != 404 {
 		t.Errorf("without a source: %d, want 404", r.status)
+	}
+}
+
+// brokenRecords is a store that cannot be read.
+type brokenRecords struct{}
+
+func (brokenRecords) Turnarounds(context.Context, []string, time.Time, time.Time) (worklist.Facts, error) {
+	return worklist.Facts{}, errors.New("dial tcp 10.1.2.3:6379: connection refused")
+}
+
+func (brokenRecords) Rules() *triage.Rules { return triage.DefaultRules() }
+
+// TestWhatIfStoreDown: a store that cannot be read is the service's fault
+// (500, the reason in the log only), not records of which no scenario can
+// be made (422).
+func TestWhatIfStoreDown(t *testing.T) {
+	_, store := newTestServer(t)
+	s := New(Config{Store: store, Now: func() time.Time { return now }, Logger: discard(), Version: "test", WhatIf: brokenRecords{}, Access: testAccess()})
+	r := do(t, s, "GET", "/api/v1/whatif?days=1", nil)
+	if r.status != 500 || strings.Contains(string(r.body), "10.1.2.3") {
+		t.Errorf("%d %s; want 500 without the store's error", r.status, r.body)
 	}
 }
