@@ -27,10 +27,11 @@ func (s *Store) ImportTurnarounds(ctx context.Context, facts []worklist.Turnarou
 		t := &facts[i]
 		closed := t.ClosedAt()
 		switch {
+		// Named by place, not accession number: no patient data in errors.
 		case !validID(t.Site) || !validID(t.Accession):
-			return fmt.Errorf("import turnaround records: %w: site %q, accession %q", worklist.ErrInvalid, t.Site, t.Accession)
+			return fmt.Errorf("import turnaround records: %w: record %d: site and accession number must be 1 to 64 characters without braces", worklist.ErrInvalid, i)
 		case !t.Status.Closed() || closed.IsZero():
-			return fmt.Errorf("import turnaround records: %w: %s/%s is not closed", worklist.ErrInvalid, t.Site, t.Accession)
+			return fmt.Errorf("import turnaround records: %w: record %d (at %s) is not closed", worklist.ErrInvalid, i, t.Site)
 		case closed.Before(oldest):
 			continue
 		}

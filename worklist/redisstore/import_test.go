@@ -3,6 +3,7 @@ package redisstore
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -50,9 +51,13 @@ func TestImportTurnarounds(t *testing.T) {
 	if sites, _ := s.Sites(ctx); len(sites) != 2 {
 		t.Errorf("sites %v, want HISTORIC and ZHWEST", sites)
 	}
-	open := rec("ZHWEST", "OPEN", t0)
+	open := rec("ZHWEST", "W26000999", t0)
 	open.Status = worklist.StatusCompleted
-	if err := s.ImportTurnarounds(ctx, []worklist.Turnaround{open}); !errors.Is(err, worklist.ErrInvalid) {
-		t.Errorf("an open study imported: %v, want ErrInvalid", err)
+	// Refused, and the error names the record without its accession number.
+	for name, r := range map[string]worklist.Turnaround{"open": open, "braces": rec("ZHWEST", "W{26000998}", t0)} {
+		err := s.ImportTurnarounds(ctx, []worklist.Turnaround{r})
+		if !errors.Is(err, worklist.ErrInvalid) || strings.Contains(err.Error(), "2600099") || !strings.Contains(err.Error(), "record 0") {
+			t.Errorf("%s: %v, want ErrInvalid naming record 0, not the accession number", name, err)
+		}
 	}
 }
