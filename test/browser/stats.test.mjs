@@ -47,6 +47,7 @@ test('a manager sees the demo\'s statistics, AI table and pilot verdict', async 
   assert.ok(await page.locator('#dist rect.bar.band-critical').count() >= 9, 'distribution bars per band');
   assert.equal(await page.locator('#trend path.line').count(), 1, 'the trend line');
   assert.equal(await page.locator('#heat rect.heat').count(), 7 * 24, 'the heat map of the week');
+  assert.equal(await page.locator('#heat rect.scale').count(), 9, 'the heat map says which shade is more');
   assert.equal(await page.locator('#due rect.bar').count(), 3, 'compliance per band');
   const ai = await page.locator('#ai tbody tr', { hasText: 'aidoc-pe' }).first().textContent();
   assert.match(ai, /aidoc-pe\s*all/, 'the AI table has aidoc-pe over all sites');

@@ -100,7 +100,7 @@ export function barsAndLine(el, labels, bars, line, { lineUnit = '' } = {}) {
 // heatmap draws a 7 × 24 grid of values, Monday first, in nine shades.
 export function heatmap(el, grid) {
   const days = ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'];
-  const w = 900, left = 40, top = 16, cw = (w - left - 4) / 24, ch = 22, h = top + 7 * ch + 4;
+  const w = 900, left = 40, top = 16, cw = (w - left - 4) / 24, ch = 22, h = top + 7 * ch + 28;
   frame(el, w, h);
   const max = Math.max(0, ...grid.flat());
   for (let hr = 0; hr < 24; hr += 3) el.append(text(left + hr * cw + cw / 2, 11, String(hr).padStart(2, '0'), 'tick', 'middle'));
@@ -112,6 +112,12 @@ export function heatmap(el, grid) {
         svg('title', {}, `${days[d]} ${String(hr).padStart(2, '0')}:00 — ${v.toFixed(1)} waiting`)));
     });
   });
+  // The scale: the nine shades from none to the most waiting, so that the
+  // map reads the same in the dark and the light theme.
+  const sy = top + 7 * ch + 10;
+  el.append(text(left, sy + 10, '0', 'tick', 'start'));
+  for (let l = 0; l <= 8; l++) el.append(svg('rect', { x: left + 14 + l * 20, y: sy, width: 18, height: 12, class: 'scale heat-' + l }));
+  el.append(text(left + 14 + 9 * 20 + 4, sy + 10, `${max.toFixed(1)} waiting`, 'tick', 'start'));
 }
 
 // hbars draws one horizontal bar per row, for shares (0..1).
