@@ -21,18 +21,8 @@ import (
 // FuzzDecodeAIResult: any body is either refused with a *FieldError or
 // becomes an AI-result event that holds what the contract promises.
 func FuzzDecodeAIResult(f *testing.F) {
-	for _, pattern := range []string{"../testdata/ai/*.json", "../testdata/ai/invalid/*.json"} {
-		files, err := filepath.Glob(pattern)
-		if err != nil {
-			f.Fatal(err)
-		}
-		for _, file := range files {
-			b, err := os.ReadFile(file)
-			if err != nil {
-				f.Fatal(err)
-			}
-			f.Add(b)
-		}
+	for _, b := range seeds(f, "../testdata/ai/*.json", "../testdata/ai/invalid/*.json") {
+		f.Add(b)
 	}
 	f.Add([]byte(`{"accession":"A","site":"S","algorithm":{"id":"x"},"findings":[7],"producedAt":"2026-11-23T09:12:04Z"}`))
 	received := time.Date(2026, 11, 23, 8, 12, 5, 0, time.UTC)
@@ -114,19 +104,9 @@ func (checkStore) AddDeadLetter(context.Context, worklist.DeadLetter) error { re
 // ACK. The events hold what the mapping promises, and every answer is an
 // ACK that parses, with an acknowledgement code.
 func FuzzServeMLLP(f *testing.F) {
-	for _, pattern := range []string{"../testdata/hl7/*.hl7", "../testdata/hl7/broken/*.hl7", "../testdata/samples/*.hl7"} {
-		files, err := filepath.Glob(pattern)
-		if err != nil {
-			f.Fatal(err)
-		}
-		for _, file := range files {
-			data, err := os.ReadFile(file)
-			if err != nil {
-				f.Fatal(err)
-			}
-			for _, m := range hl7.Split(data) {
-				f.Add(m)
-			}
+	for _, data := range seeds(f, "../testdata/hl7/*.hl7", "../testdata/hl7/broken/*.hl7", "../testdata/samples/*.hl7") {
+		for _, m := range hl7.Split(data) {
+			f.Add(m)
 		}
 	}
 	now := time.Date(2026, 11, 23, 9, 45, 0, 0, time.UTC)
@@ -149,15 +129,7 @@ func FuzzServeMLLP(f *testing.F) {
 // with a *FHIRError of a known issue type, or becomes AI-result events
 // that hold what the contract promises.
 func FuzzDecodeFHIR(f *testing.F) {
-	files, err := filepath.Glob("../testdata/ai/pe/*.fhir.json")
-	if err != nil {
-		f.Fatal(err)
-	}
-	for _, file := range files {
-		b, err := os.ReadFile(file)
-		if err != nil {
-			f.Fatal(err)
-		}
+	for _, b := range seeds(f, "../testdata/ai/pe/*.fhir.json") {
 		for k := range 3 {
 			f.Add(uint8(k), b)
 		}
@@ -209,4 +181,28 @@ func FuzzDecodeFHIR(f *testing.F) {
 			}
 		}
 	})
+}
+
+// seeds returns the contents of the files that match patterns: a fuzz
+// target's seed corpus, from the test feeds.
+func seeds(f *testing.F, patterns ...string) [][]byte {
+	f.Helper()
+	var out [][]byte
+	for _, pattern := range patterns {
+		files, err := filepath.Glob(pattern)
+		if err != nil {
+			f.Fatal(err)
+		}
+		for _, file := range files {
+			b, err := os.ReadFile(file)
+			if err != nil {
+				f.Fatal(err)
+			}
+			out = append(out, b)
+		}
+	}
+	if len(out) == 0 {
+		f.Fatalf("no seed files match %v", patterns)
+	}
+	return out
 }
