@@ -340,6 +340,9 @@ func (s *service) run(ctx context.Context) error {
 		defer close(warmDone)
 		start := time.Now()
 		n, err := s.store.WarmTurnarounds(ctx)
+		if err != nil && ctx.Err() != nil {
+			return // shutting down
+		}
 		if err != nil {
 			s.log.Warn("stats: the turnaround records were not read ahead; the first query reads them", "err", err)
 			return
