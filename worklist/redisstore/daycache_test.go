@@ -2,6 +2,7 @@ package redisstore
 
 import (
 	"context"
+	"fmt"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -84,5 +85,40 @@ func TestWarmTurnarounds(t *testing.T) {
 	read(4)
 	if n := gets.n.Load(); n != 1 {
 		t.Errorf("after another instance appended to one day: %d GETs, want 1", n)
+	}
+}
+
+// TestTurnaroundsManyDays: a cold read of a season, its days decoded side
+// by side, gives every record once, the same as read again warm.
+func TestTurnaroundsManyDays(t *testing.T) {
+	s, _ := newTestStore(t)
+	ctx := context.Background()
+	var facts []worklist.Turnaround
+	for d := range 120 {
+		for _, site := range []string{"ZHWEST", "ZHOOST"} {
+			at := t0.Add(-time.Duration(d)*24*time.Hour - time.Hour)
+			facts = append(facts, worklist.Turnaround{Site: site, Accession: fmt.Sprintf("S%03d", d), Version: 1,
+				Status: worklist.StatusFinal, Band: triage.Routine, CompletedAt: at.Add(-time.Hour), ReportedAt: at})
+		}
+	}
+	if err := s.ImportTurnarounds(ctx, facts); err != nil {
+		t.Fatal(err)
+	}
+	for _, read := range []string{"cold", "warm"} {
+		got, err := s.Turnarounds(ctx, nil, t0.Add(-200*24*time.Hour), t0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		seen := map[string]bool{}
+		for r := range got.All() {
+			k := r.Site + "/" + r.Accession
+			if seen[k] {
+				t.Errorf("%s: %s twice", read, k)
+			}
+			seen[k] = true
+		}
+		if len(seen) != len(facts) {
+			t.Errorf("%s: %d records, want %d", read, len(seen), len(facts))
+		}
 	}
 }

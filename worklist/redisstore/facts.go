@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -117,23 +119,40 @@ func (s *Store) readDays(ctx context.Context, keys []string, site func(i int) st
 	if _, err := pipe.Exec(ctx); err != nil && !errors.Is(err, redis.Nil) {
 		return nil, fmt.Errorf("read turnaround records: %w", err)
 	}
-	d := newFactDecoder()
-	for j, i := range stale {
-		data, err := gets[j].Bytes()
-		if errors.Is(err, redis.Nil) {
-			continue // expired meanwhile
-		}
-		if err != nil {
-			return nil, fmt.Errorf("read turnaround records: %w", err)
-		}
-		d.site = site(i)
-		day, err := d.decodeDay(data, nil)
-		if err != nil {
-			return nil, fmt.Errorf("read turnaround records of %s: %w", d.site, err)
-		}
-		day = slices.Clip(day)
-		s.days.put(keys[i], int64(len(data)), day)
-		out[i] = day
+	// The days decode apart, so a cold read of a year (a fresh instance's
+	// read-ahead) decodes on every core, each worker with a decoder of
+	// its own, taking every workers-th day.
+	workers := max(1, min(runtime.GOMAXPROCS(0), 4, len(stale)/32))
+	errs := make([]error, workers)
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Go(func() {
+			d := newFactDecoder()
+			for j := w; j < len(stale); j += workers {
+				i := stale[j]
+				data, err := gets[j].Bytes()
+				if errors.Is(err, redis.Nil) {
+					continue // expired meanwhile
+				}
+				if err != nil {
+					errs[w] = fmt.Errorf("read turnaround records: %w", err)
+					return
+				}
+				d.site = site(i)
+				day, err := d.decodeDay(data, nil)
+				if err != nil {
+					errs[w] = fmt.Errorf("read turnaround records of %s: %w", d.site, err)
+					return
+				}
+				day = slices.Clip(day)
+				s.days.put(keys[i], int64(len(data)), day)
+				out[i] = day
+			}
+		})
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
 	}
 	return out, nil
 }
