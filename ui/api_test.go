@@ -83,14 +83,20 @@ func doAs(t *testing.T, s *Server, name, method, target string, body []byte) res
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
+	return send(t, s, req)
+}
+
+// send sends req through the app without a network.
+func send(t *testing.T, s *Server, req *http.Request) response {
+	t.Helper()
 	res, err := s.app.Test(req, -1)
 	if err != nil {
-		t.Fatalf("%s %s: %v", method, target, err)
+		t.Fatalf("%s %s: %v", req.Method, req.URL, err)
 	}
 	defer res.Body.Close()
 	b, err := io.ReadAll(res.Body)
 	if err != nil {
-		t.Fatalf("%s %s: reading the body: %v", method, target, err)
+		t.Fatalf("%s %s: reading the body: %v", req.Method, req.URL, err)
 	}
 	return response{status: res.StatusCode, header: res.Header, body: b}
 }

@@ -43,19 +43,11 @@ func doFHIR(t *testing.T, s *Server, token, method, target, contentType string, 
 	if contentType != "" {
 		req.Header.Set("Content-Type", contentType)
 	}
-	res, err := s.app.Test(req, -1)
-	if err != nil {
-		t.Fatalf("%s %s: %v", method, target, err)
-	}
-	defer res.Body.Close()
-	b, err := io.ReadAll(res.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if ct := res.Header.Get("Content-Type"); !strings.HasPrefix(ct, "application/fhir+json") {
+	res := send(t, s, req)
+	if ct := res.header.Get("Content-Type"); !strings.HasPrefix(ct, "application/fhir+json") {
 		t.Errorf("%s %s: Content-Type %q, want application/fhir+json", method, target, ct)
 	}
-	return response{status: res.StatusCode, header: res.Header, body: b}
+	return res
 }
 
 // fhirOutcome is an OperationOutcome as a client reads it.
