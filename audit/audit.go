@@ -1,7 +1,8 @@
 // Package audit is Voorrang's audit trail: who did what, when, from where,
 // and with what outcome. Sign-ins and their failures, views of a patient's
-// study, claims and overrides, AI feedback, changes to rules, algorithms
-// and accounts, and reads of dead letters and of the trail itself.
+// study, claims and overrides, AI feedback and reviews of discrepancies,
+// changes to rules, algorithms, AI pilots and accounts, and reads of dead
+// letters, of the statistics export and of the trail itself.
 //
 // An entry names a patient's study (site and accession) only when the
 // action is about that study; a view of the list records the filter and
@@ -66,7 +67,7 @@ type Entry struct {
 	Site      string `json:"site,omitempty"`
 	Accession string `json:"accession,omitempty"`
 	// Target is what else the action is about: an account, an algorithm,
-	// an AI result.
+	// a pilot, an AI result.
 	Target string `json:"target,omitempty"`
 	Detail string `json:"detail,omitempty"`
 	// Remote is the client's address.
