@@ -417,18 +417,7 @@ func event(site, acc string, at time.Time) worklist.Event {
 func memoryPerStudy(ctx context.Context, addr string, n int) (float64, error) {
 	rdb := redis.NewClient(&redis.Options{Addr: addr, DB: 9})
 	defer rdb.Close()
-	used := func() (int64, error) {
-		info, err := rdb.Info(ctx, "memory").Result()
-		if err != nil {
-			return 0, err
-		}
-		for _, line := range strings.Split(info, "\r\n") {
-			if v, ok := strings.CutPrefix(line, "used_memory:"); ok {
-				return strconv.ParseInt(v, 10, 64)
-			}
-		}
-		return 0, fmt.Errorf("no used_memory in INFO")
-	}
+	used := func() (int64, error) { return usedMemory(ctx, rdb) }
 	before, err := used()
 	if err != nil {
 		return 0, err
