@@ -111,10 +111,19 @@ func (n *normaliser) aiEvents(m *hl7.Message, site string, msgAt time.Time) ([]w
 	events := make([]worklist.Event, 0, len(results))
 	for _, r := range results {
 		ai := r.event.AI
+		ai.Algorithm.Name, ai.Algorithm.Version, ai.Algorithm.Vendor = limit(ai.Algorithm.Name, 256), limit(ai.Algorithm.Version, 64), limit(ai.Algorithm.Vendor, 256)
 		for j := range ai.Findings {
 			f := &ai.Findings[j]
 			if f.ViewerURL == "" {
 				f.ViewerURL = r.viewer
+			}
+			// Texts every panel is sent are cut as the FHIR route cuts
+			// them; a link cut short would lead nowhere, so a longer one is
+			// left out.
+			f.Display, f.Location = limit(f.Display, 256), limit(f.Location, 256)
+			f.Algorithm.Name, f.Algorithm.Version, f.Algorithm.Vendor = limit(f.Algorithm.Name, 256), limit(f.Algorithm.Version, 64), limit(f.Algorithm.Vendor, 256)
+			if len(f.ViewerURL) > maxViewerURL {
+				f.ViewerURL = ""
 			}
 			if sc, ok := r.scores[r.subIDs[j]]; ok && f.NoConfidence && r.subIDs[j] != "" {
 				if sc.err != nil {

@@ -117,6 +117,18 @@ func DecodeAIResult(body []byte, received time.Time) (worklist.Event, error) {
 	if len(b.Findings) > maxFindings {
 		return worklist.Event{}, invalid("findings", fmt.Sprintf("findings lists more than %d findings", maxFindings))
 	}
+	// Texts every panel is sent have limits of their own, as the FHIR
+	// route's (there cut, here refused as the codes are), not only the
+	// body's.
+	for _, f := range []struct {
+		name, v string
+		max     int
+	}{{"algorithm.name", b.Algorithm.Name, 256},
+		{"algorithm.version", b.Algorithm.Version, 64}, {"algorithm.vendor", b.Algorithm.Vendor, 256}} {
+		if err := tooLong(f.name, f.v, f.max); err != nil {
+			return worklist.Event{}, err
+		}
+	}
 	algo := triage.Algorithm{ID: b.Algorithm.ID, Name: b.Algorithm.Name, Version: b.Algorithm.Version, Vendor: b.Algorithm.Vendor}
 	r := &worklist.AIResult{ID: b.ID, Algorithm: algo, Status: status, Reason: strings.TrimSpace(b.Reason), ProducedAt: produced, ReceivedAt: received}
 	for i, raw := range b.Findings {
@@ -148,6 +160,14 @@ func DecodeAIResult(body []byte, received time.Time) (worklist.Event, error) {
 		}
 		if c := *f.Confidence; c < 0 || c > 1 {
 			return worklist.Event{}, invalid(at("confidence"), at("confidence")+" must be between 0 and 1")
+		}
+		for _, t := range []struct {
+			name, v string
+			max     int
+		}{{"display", f.Display, 256}, {"location", f.Location, 256}, {"viewerUrl", f.ViewerURL, maxViewerURL}} {
+			if err := tooLong(at(t.name), t.v, t.max); err != nil {
+				return worklist.Event{}, err
+			}
 		}
 		if f.ViewerURL != "" {
 			u, err := url.Parse(f.ViewerURL)
@@ -204,6 +224,18 @@ func resultStatus(status, reason string, findings int) (worklist.AIStatus, error
 		return worklist.AIFailed, nil
 	}
 	return "", invalid("status", "status must be complete, pending or failed")
+}
+
+// maxViewerURL is the longest link to a viewer a finding may carry:
+// links with a signed token run to a few hundred characters.
+const maxViewerURL = 2048
+
+// tooLong is the error of a field longer than max bytes, nil if it is not.
+func tooLong(field, v string, max int) error {
+	if len(v) > max {
+		return invalid(field, fmt.Sprintf("%s is longer than %d characters", field, max))
+	}
+	return nil
 }
 
 // findingCodes checks the code and codes of a finding: one of them is

@@ -85,6 +85,16 @@ func TestDecodeAIResult(t *testing.T) {
 		{name: "viewer link not http", body: strings.Replace(valid, `"slice": 12`, `"viewerUrl": "javascript:alert(1)"`, 1),
 			field: "findings[0].viewerUrl", msg: "http or https"},
 		{name: "negative confidence", body: strings.Replace(valid, `0.9`, `-0.1`, 1), field: "findings[0].confidence"},
+		{name: "long algorithm name", body: strings.Replace(valid, `{"id": "aidoc-pe"}`, `{"id": "aidoc-pe", "name": "`+strings.Repeat("n", 257)+`"}`, 1),
+			field: "algorithm.name", msg: "longer than 256"},
+		{name: "long algorithm version", body: strings.Replace(valid, `{"id": "aidoc-pe"}`, `{"id": "aidoc-pe", "version": "`+strings.Repeat("1", 65)+`"}`, 1),
+			field: "algorithm.version", msg: "longer than 64"},
+		{name: "long display", body: strings.Replace(valid, `"slice": 12`, `"display": "`+strings.Repeat("d", 257)+`"`, 1),
+			field: "findings[0].display", msg: "longer than 256"},
+		{name: "long location", body: strings.Replace(valid, `"slice": 12`, `"location": "`+strings.Repeat("l", 257)+`"`, 1),
+			field: "findings[0].location", msg: "longer than 256"},
+		{name: "long viewer link", body: strings.Replace(valid, `"slice": 12`, `"viewerUrl": "https://pacs.example/`+strings.Repeat("v", 2048)+`"`, 1),
+			field: "findings[0].viewerUrl", msg: "longer than 2048"},
 		{name: "long id", body: strings.Replace(valid, `{"accession"`, `{"id": "`+strings.Repeat("x", 129)+`", "accession"`, 1), field: "id"},
 	}
 	for _, tt := range tests {
@@ -138,5 +148,34 @@ func TestAIFailedReason(t *testing.T) {
 				t.Errorf("status %q, reason of %d bytes %.40q; want failed, %d bytes", ai.Status, len(ai.Reason), ai.Reason, len(tt.want))
 			}
 		})
+	}
+}
+
+// TestAIHL7TextsCut: over HL7, a finding's location and the algorithm's
+// name, version and vendor longer than a panel shows are cut, as the FHIR
+// route cuts them, and a viewer link too long to be one is left out.
+func TestAIHL7TextsCut(t *testing.T) {
+	raw, err := os.ReadFile("../testdata/ai/pe/aidoc.hl7")
+	if err != nil {
+		t.Fatal(err)
+	}
+	long := func(c string, n int) string { return strings.Repeat(c, n) }
+	msg := strings.NewReplacer(
+		"right lower lobe segmental artery (image 143)", long("l", 1000),
+		"aidoc-pe^Incidental PE^AI^2.1^Aidoc", "aidoc-pe^"+long("n", 1000)+"^AI^"+long("9", 100)+"^"+long("v", 1000),
+		"https://ai.example.org/viewer/aidoc-20261123-0001", "https://ai.example.org/viewer/"+long("x", 3000),
+	).Replace(string(raw))
+	events, err := decodeHL7([]byte(msg))
+	if err != nil || len(events) != 1 {
+		t.Fatalf("%d events, %v", len(events), err)
+	}
+	f := events[0].AI.Findings[0]
+	a := f.Algorithm
+	if len(f.Location) != 256+3 || len(a.Name) != 256+3 || len(a.Version) != 64+3 || len(a.Vendor) != 256+3 || f.ViewerURL != "" {
+		t.Errorf("location %d, name %d, version %d, vendor %d bytes, viewer %.40q; want 259, 259, 67, 259 and none",
+			len(f.Location), len(a.Name), len(a.Version), len(a.Vendor), f.ViewerURL)
+	}
+	if f.Algorithm.ID != "aidoc-pe" {
+		t.Errorf("algorithm %q, want aidoc-pe", f.Algorithm.ID)
 	}
 }
