@@ -365,7 +365,7 @@ func (s *Store) gone(m mutation) (worklist.Outcome, error) {
 	if m.create || m.pendEvent != nil {
 		return worklist.Outcome{Expired: true}, nil
 	}
-	return worklist.Outcome{}, fmt.Errorf("%w: study %s at %s was closed and has expired", worklist.ErrNotFound, m.acc, m.site)
+	return worklist.Outcome{}, fmt.Errorf("%w: the study at %s was closed and has expired", worklist.ErrNotFound, m.site)
 }
 
 // closeTime returns when the closed study st closed, which names the day
